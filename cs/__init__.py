@@ -1,0 +1,1 @@
+"""ChargeGrid Central System: an event-sourced OCPP 1.6-J central system."""

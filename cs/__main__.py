@@ -1,0 +1,3 @@
+from cs.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,109 @@
+"""The PostgreSQL event store: the eventsourcing application and its recorder.
+
+`EventStore` is configured only from the explicit environment built by
+`eventstore_env` (never from `os.environ`), so one settings object decides everything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.utils import Environment, EnvType
+from psycopg import Cursor
+from psycopg.conninfo import conninfo_to_dict
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+APP_NAME = "cs"
+
+
+class ArrayInsertRecorder(PostgresApplicationRecorder):
+    """The library's application recorder with a cheaper insert statement.
+
+    Same transaction shape as the library (lock the table, NOTIFY, insert, return the
+    notification ids), so notification order still equals commit order. The only change:
+    rows travel as four binary arrays (`unnest(uuid[], int8[], text[], bytea[])`)
+    instead of an array of composite values, whose text encoding costs ~50 µs of Python
+    per event; measured 3x less client CPU per event on batches of 100 (docs/adr/0003).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.array_insert_statement = SQL(
+            "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
+            "SELECT * FROM unnest(%b::uuid[], %b::int8[], %b::text[], %b::bytea[]) "
+            "RETURNING notification_id"
+        ).format(
+            schema=Identifier(self.datastore.schema),
+            table=Identifier(self.events_table_name),
+        )
+
+    def _insert_stored_events(
+        self,
+        curs: Cursor[DictRow],
+        stored_events: Sequence[StoredEvent],
+        **kwargs: Any,
+    ) -> None:
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        curs.execute(
+            self.array_insert_statement,
+            (
+                [e.originator_id for e in stored_events],
+                [e.originator_version for e in stored_events],
+                [e.topic for e in stored_events],
+                [e.state for e in stored_events],
+            ),
+            prepare=True,
+        )
+
+
+class EventStore(Application[UUID]):
+    """The event store of the central system: tables `cs_events` and `cs_snapshots`.
+
+    Used for what the eventsourcing library does well: mapping events to records,
+    the recorder, loading aggregates (from snapshots), reading the notification log.
+    Writing goes through `GroupCommitWriter`, which batches many units per transaction.
+    """
+
+    name = APP_NAME
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        """Only the explicit environment: stray POSTGRES_* variables must not leak in."""
+        explicit = {"IS_SNAPSHOTTING_ENABLED": "y"}
+        explicit.update(env or {})
+        return Environment(name, explicit)
+
+
+def connection_params(database_url: str) -> dict[str, str]:
+    """libpq parameters (host, port, dbname, user, password) from a URL or conninfo."""
+    params = conninfo_to_dict(database_url)
+    return {key: str(value) for key, value in params.items() if value is not None}
+
+
+def eventstore_env(
+    database_url: str, *, pool_size: int = 4, max_overflow: int = 8
+) -> dict[str, str]:
+    """The eventsourcing environment for PostgreSQL at `database_url`."""
+    params = connection_params(database_url)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "APPLICATION_RECORDER_TOPIC": f"{__name__}:ArrayInsertRecorder",
+        "POSTGRES_DBNAME": params.get("dbname", "postgres"),
+        "POSTGRES_HOST": params.get("host", "127.0.0.1"),
+        "POSTGRES_PORT": params.get("port", "5432"),
+        "POSTGRES_USER": params.get("user", "postgres"),
+        "POSTGRES_PASSWORD": params.get("password", ""),
+        "POSTGRES_POOL_SIZE": str(pool_size),
+        "POSTGRES_MAX_OVERFLOW": str(max_overflow),
+        "POSTGRES_CONNECT_TIMEOUT": "10",
+        "POSTGRES_LOCK_TIMEOUT": "5",
+        "POSTGRES_PRE_PING": "y",
+        "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+        "CREATE_TABLE": "y",
+    }

@@ -1,0 +1,246 @@
+"""One live charge point connection: the `ocpp` library's v16 ChargePoint, made durable.
+
+`route_message` is ours. For each CALL it parses the frame (spec-exact CALLERRORs),
+validates the payload, runs the library-routed `@on` handler, and then, in the same
+step of the event loop, records the received frame, the handler's events and the
+answer frame as one unit. The answer is sent only after that unit is committed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from ocpp.messages import CallError as LibraryCallError
+from ocpp.messages import CallResult as LibraryCallResult
+from ocpp.v16 import ChargePoint
+from ocpp.v16.enums import Action
+
+from cs.adapters.ocpp16 import frames
+from cs.adapters.ocpp16.actions.base import ActionHandler
+from cs.adapters.ocpp16.casing import to_camel, to_snake
+from cs.adapters.ocpp16.errors import (
+    InternalError,
+    NotImplementedAction,
+    NotSupportedAction,
+    OcppError,
+)
+from cs.adapters.ocpp16.schemas import PayloadValidator
+from cs.adapters.ocpp16.transport import TransportClosedError, WebSocketTransport
+from cs.app.handles import Handle
+from cs.app.ports import Clock, CommitFailedError, EventWriter
+from cs.app.services import Services
+from cs.app.uow import MessageContext, UnitOfWork
+from cs.domain.connection import Connection
+
+log = logging.getLogger(__name__)
+
+KNOWN_ACTIONS = frozenset(action.value for action in Action)
+
+
+class SessionEndedError(Exception):
+    """The connection cannot continue (its record could not be committed)."""
+
+
+class DurableChargePoint(ActionHandler, ChargePoint):  # type: ignore[misc]
+    """A charge point connection whose every frame is committed before it is answered.
+
+    Subclasses add `@on` handlers (see `cs.adapters.ocpp16.actions`); handlers read the
+    message context from `self.ctx` and must not await after changing an aggregate.
+    """
+
+    def __init__(
+        self,
+        *,
+        tenant_id: str,
+        charge_box_id: str,
+        connection: Handle[Connection],
+        transport: WebSocketTransport,
+        services: Services,
+        writer: EventWriter,
+        validator: PayloadValidator,
+        clock: Clock,
+        snapshot_interval: int = 100,
+        response_timeout: float = 30,
+    ) -> None:
+        super().__init__(charge_box_id, transport, response_timeout=response_timeout)
+        self.tenant_id = tenant_id
+        self.charge_box_id = charge_box_id
+        self.connection = connection
+        self._transport = transport
+        self.services = services
+        self._writer = writer
+        self._validator = validator
+        self._clock = clock
+        self._snapshot_interval = snapshot_interval
+        self._pending_calls: dict[str, str] = {}  # unique id -> action of our open CALLs
+        self.ctx: MessageContext | None = None
+
+    @property
+    def connection_id(self) -> Any:
+        return self.connection.aggregate.id
+
+    def pending_calls(self) -> dict[str, dict[str, str]]:
+        """Our CALLs still waiting for an answer, by unique id."""
+        return {
+            uid: {"action": action, "origin": "central-system"}
+            for uid, action in self._pending_calls.items()
+        }
+
+    async def start(self) -> None:
+        """Serve frames until the transport closes (raises TransportClosedError)."""
+        recv = self._transport.recv
+        while True:
+            await self.route_message(await recv())
+
+    async def route_message(self, raw_msg: str) -> None:
+        received_at = self._clock.now()
+        try:
+            message = frames.parse(raw_msg)
+        except frames.BadFrame as bad:
+            await self._answer_bad_frame(raw_msg, received_at, bad)
+            return
+        if isinstance(message, frames.Call):
+            await self._serve_call(raw_msg, message, received_at)
+        else:
+            await self._take_response(raw_msg, message, received_at)
+
+    async def _serve_call(self, raw: str, call: frames.Call, received_at: Any) -> None:
+        uow = UnitOfWork(snapshot_interval=self._snapshot_interval)
+        self.ctx = MessageContext(
+            uow, self.tenant_id, self.charge_box_id, self.connection_id, call.unique_id, received_at
+        )
+        try:
+            payload = await self._dispatch(call)
+            reply = frames.dump_call_result(call.unique_id, payload)
+        except OcppError as error:
+            uow.discard()
+            reply = frames.dump_call_error(call.unique_id, error)
+        except Exception:
+            log.exception("%s: handler for %s failed", self.charge_box_id, call.action)
+            uow.discard()
+            reply = frames.dump_call_error(call.unique_id, InternalError())
+        finally:
+            self.ctx = None
+        # From here to submit: no await, so the unit reaches the writer in event order.
+        self._record_exchange(uow, raw, received_at, reply, call.action)
+        await self._commit_then_send(uow, reply, call.unique_id)
+
+    async def _dispatch(self, call: frames.Call) -> dict[str, Any]:
+        handler = self._handler(call.action)
+        self._validator.check_request(call.action, call.payload)
+        kwargs = to_snake(call.payload)
+        if _wants_unique_id(handler):
+            kwargs["call_unique_id"] = call.unique_id
+        result = handler(**kwargs)
+        if inspect.isawaitable(result):
+            result = await result
+        payload: dict[str, Any] = to_camel(result)
+        try:
+            self._validator.check_response(call.action, payload)
+        except OcppError as error:
+            log.error(
+                "%s: our %s answer breaks the schema: %s", self.charge_box_id, call.action, error
+            )
+            raise InternalError("The central system produced an invalid answer") from None
+        return payload
+
+    def _handler(self, action: str) -> Callable[..., Any]:
+        route = self.route_map.get(action)
+        if route is not None and "_on_action" in route:
+            handler: Callable[..., Any] = route["_on_action"]
+            return handler
+        if action in KNOWN_ACTIONS:
+            # A 1.6 action we do not serve, e.g. one only a central system sends.
+            raise NotSupportedAction(details={"action": action})
+        raise NotImplementedAction(details={"action": action})
+
+    def _record_exchange(
+        self, uow: UnitOfWork, raw: str, received_at: Any, reply: str | None, action: str | None
+    ) -> None:
+        connection = self.connection.aggregate
+        connection.receive(raw, at=received_at)
+        uow.save_first(self.connection)
+        if reply is not None:
+            connection.send(reply, at=self._clock.now(), response_to=action)
+            uow.save(self.connection)
+
+    async def _commit_then_send(
+        self, uow: UnitOfWork, reply: str | None, call_id: str | None
+    ) -> None:
+        """Commit the unit, then send `reply`; `call_id` is the CALL being answered."""
+        try:
+            await self._writer.submit(uow.build())
+        except CommitFailedError as failure:
+            log.error("%s: frame not committed: %s", self.charge_box_id, failure)
+            # Never acknowledge what is not stored: answer an error, then end the session.
+            if call_id is not None:
+                await self._send_quietly(frames.dump_call_error(call_id, InternalError()))
+            raise SessionEndedError(str(failure)) from None
+        if reply is not None:
+            try:
+                await self._transport.send(reply)
+            except (ConnectionError, RuntimeError) as error:  # closed while committing
+                raise TransportClosedError(None, f"could not send: {error}") from None
+
+    async def _answer_bad_frame(self, raw: str, received_at: Any, bad: frames.BadFrame) -> None:
+        log.info("%s: bad frame (%s): %.200s", self.charge_box_id, bad.error.description, raw)
+        uow = UnitOfWork(snapshot_interval=self._snapshot_interval)
+        reply = None
+        if bad.unique_id is not None and not bad.ignored:
+            reply = frames.dump_call_error(bad.unique_id, bad.error)
+        self._record_exchange(uow, raw, received_at, reply, None)
+        await self._commit_then_send(uow, reply, bad.unique_id if reply else None)
+
+    async def _take_response(
+        self, raw: str, message: frames.CallResult | frames.CallError, received_at: Any
+    ) -> None:
+        action = self._pending_calls.pop(message.unique_id, None)
+        uow = UnitOfWork(snapshot_interval=self._snapshot_interval)
+        self.connection.aggregate.receive(raw, at=received_at, response_to=action)
+        uow.save(self.connection)
+        await self._commit_then_send(uow, None, None)
+        if action is None:
+            log.info("%s: answer to unknown call %s ignored", self.charge_box_id, message.unique_id)
+            return
+        if isinstance(message, frames.CallResult):
+            self._response_queue.put_nowait(
+                LibraryCallResult(message.unique_id, message.payload, action=action)
+            )
+        else:
+            self._response_queue.put_nowait(
+                LibraryCallError(
+                    message.unique_id,
+                    message.error_code,
+                    message.error_description,
+                    message.error_details,
+                )
+            )
+
+    async def _send(self, message: str) -> None:
+        """Used by the library's `call()`: record the CALL, commit, then send it."""
+        parsed = frames.parse(message)
+        if isinstance(parsed, frames.Call):
+            self._pending_calls[parsed.unique_id] = parsed.action
+        uow = UnitOfWork(snapshot_interval=self._snapshot_interval)
+        self.connection.aggregate.send(message, at=self._clock.now())
+        uow.save(self.connection)
+        await self._commit_then_send(uow, message, None)
+
+    async def _send_quietly(self, text: str) -> None:
+        try:
+            await self._transport.send(text)
+        except Exception as error:  # the socket may already be gone
+            log.debug("%s: could not send: %s", self.charge_box_id, error)
+
+
+def _wants_unique_id(handler: Callable[..., Any]) -> bool:
+    cached = getattr(handler, "__cs_wants_unique_id__", None)
+    if cached is None:
+        cached = "call_unique_id" in inspect.signature(handler).parameters
+        with contextlib.suppress(AttributeError):
+            handler.__func__.__cs_wants_unique_id__ = cached  # type: ignore[attr-defined]
+    return bool(cached)

@@ -1,0 +1,94 @@
+"""Payload validation against the OCPP 1.6 JSON schemas shipped in the `ocpp` package.
+
+Every schema is compiled once at start-up with `jsonschema_rs` (a few µs per check).
+Only a payload that fails is run through the reference `jsonschema` validator, to name
+the violated rule and answer the CALLERROR OCPP-J 1.6 section 4.2.3 prescribes. Date-time
+fields are checked as real date-times, which the `ocpp` library does not do.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import jsonschema_rs
+import ocpp
+from jsonschema.exceptions import best_match
+
+from cs.adapters.ocpp16.errors import (
+    FormationViolation,
+    OccurenceConstraintViolation,
+    OcppError,
+    PropertyConstraintViolation,
+    ProtocolError,
+    TypeConstraintViolation,
+)
+from cs.adapters.ocpp16.timestamps import is_datetime
+
+SCHEMA_DIR = Path(ocpp.__file__).parent / "v16" / "schemas"
+
+# JSON-schema keyword -> the OCPP-J 1.6 error code for a payload that breaks it.
+_ERROR_FOR_KEYWORD: dict[str, type[OcppError]] = {
+    "type": TypeConstraintViolation,
+    "format": TypeConstraintViolation,
+    "maxLength": TypeConstraintViolation,  # CiString<n> is a data type in OCPP 1.6
+    "minLength": TypeConstraintViolation,
+    "required": ProtocolError,  # "Payload for Action is incomplete"
+    "additionalProperties": FormationViolation,  # not conform the PDU structure
+    "enum": PropertyConstraintViolation,
+    "minimum": PropertyConstraintViolation,
+    "maximum": PropertyConstraintViolation,
+    "exclusiveMinimum": PropertyConstraintViolation,
+    "exclusiveMaximum": PropertyConstraintViolation,
+    "multipleOf": PropertyConstraintViolation,
+    "pattern": PropertyConstraintViolation,
+    "minItems": OccurenceConstraintViolation,
+    "maxItems": OccurenceConstraintViolation,
+    "uniqueItems": OccurenceConstraintViolation,
+}
+
+
+def _date_time(value: object) -> bool:
+    return not isinstance(value, str) or is_datetime(value)
+
+
+_FORMATS = jsonschema.FormatChecker(formats=())
+_FORMATS.checks("date-time")(_date_time)
+
+
+class PayloadValidator:
+    """Checks CALL and CALLRESULT payloads of OCPP 1.6 against their schemas."""
+
+    def __init__(self, schema_dir: Path = SCHEMA_DIR) -> None:
+        self._schemas: dict[str, dict[str, Any]] = {}
+        self._fast: dict[str, Any] = {}
+        for path in sorted(schema_dir.glob("*.json")):
+            schema = json.loads(path.read_text(encoding="utf-8-sig"))
+            self._schemas[path.stem] = schema
+            self._fast[path.stem] = jsonschema_rs.validator_for(
+                schema, formats={"date-time": is_datetime}, validate_formats=True
+            )
+
+    def knows(self, action: str) -> bool:
+        return action in self._schemas
+
+    def check_request(self, action: str, payload: dict[str, Any]) -> None:
+        """Raise the OcppError for the first rule `payload` breaks, if any."""
+        self._check(action, payload)
+
+    def check_response(self, action: str, payload: dict[str, Any]) -> None:
+        self._check(f"{action}Response", payload)
+
+    def _check(self, name: str, payload: dict[str, Any]) -> None:
+        if self._fast[name].is_valid(payload):
+            return
+        validator = jsonschema.Draft4Validator(self._schemas[name], format_checker=_FORMATS)
+        error = best_match(validator.iter_errors(payload))
+        if error is None:  # the two validators disagree: trust the reference one
+            return
+        where = "/".join(str(part) for part in error.absolute_path) or "(payload)"
+        raise _ERROR_FOR_KEYWORD.get(str(error.validator), FormationViolation)(
+            f"{where}: {error.message}"[:500], {"field": where, "rule": error.validator}
+        )

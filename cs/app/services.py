@@ -1,0 +1,16 @@
+"""The set of use-case services, as one object adapters receive."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cs.app.chargepoints import ChargePointService
+from cs.app.nodes import NodeService
+
+
+@dataclass(frozen=True)
+class Services:
+    """Every use-case service of the central system."""
+
+    charge_points: ChargePointService
+    nodes: NodeService

@@ -1,0 +1,206 @@
+"""The charge box aggregate: a charge point as the central system knows it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from cs.domain import ids
+from cs.domain.ocpp16 import RegistrationStatus
+
+
+class ChargeBox(Aggregate):
+    """A charge point identified by its tenant and charge box id.
+
+    It records what the charge point tells about itself (BootNotification) and the
+    status of its connectors (StatusNotification), in order, one event per message.
+    Its state holds only what decisions need, so it stays small; liveness traffic
+    (heartbeats, raw frames) lives on `Connection` streams and is never replayed to
+    load a charge box.
+    """
+
+    TOPIC = "cs.ChargeBox"
+
+    class Event(Aggregate.Event):
+        """Base of every charge box event."""
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "cs.ChargeBox.Created"
+
+    class Registered(Created):
+        """The charge box became known to the central system (first contact)."""
+
+        TOPIC = "cs.ChargeBox.Registered"
+        tenant_id: str
+        charge_box_id: str
+
+    class Booted(Event):
+        """The charge box sent a BootNotification and was answered `status`."""
+
+        TOPIC = "cs.ChargeBox.Booted"
+        connection_id: UUID
+        message_id: str
+        charge_point_vendor: str
+        charge_point_model: str
+        charge_point_serial_number: str | None
+        charge_box_serial_number: str | None
+        firmware_version: str | None
+        iccid: str | None
+        imsi: str | None
+        meter_type: str | None
+        meter_serial_number: str | None
+        status: str
+        interval: int
+
+        def apply(self, box: ChargeBox) -> None:
+            box.registration_status = self.status
+            box.last_booted_at = self.timestamp
+
+    class StatusNotified(Event):
+        """The charge box reported the status of a connector (0 = the whole box)."""
+
+        TOPIC = "cs.ChargeBox.StatusNotified"
+        connection_id: UUID
+        message_id: str
+        connector_id: int
+        status: str
+        error_code: str
+        info: str | None
+        vendor_id: str | None
+        vendor_error_code: str | None
+        reported_at: datetime | None
+
+        def apply(self, box: ChargeBox) -> None:
+            box.status_count += 1
+
+    def __init__(self, tenant_id: str, charge_box_id: str) -> None:
+        self.tenant_id = tenant_id
+        self.charge_box_id = charge_box_id
+        self.registration_status: str | None = None
+        self.last_booted_at: datetime | None = None
+        self.status_count = 0
+
+    @classmethod
+    def register(cls, tenant_id: str, charge_box_id: str, at: datetime) -> ChargeBox:
+        """A charge box seen for the first time, with an id derived from its natural key."""
+        return cls._create(
+            cls.Registered,
+            id=ids.charge_box_id(tenant_id, charge_box_id),
+            timestamp=at,
+            tenant_id=tenant_id,
+            charge_box_id=charge_box_id,
+        )
+
+    def boot(
+        self,
+        info: BootInfo,
+        *,
+        status: RegistrationStatus,
+        interval: int,
+        connection_id: UUID,
+        message_id: str,
+        at: datetime,
+    ) -> None:
+        """Record a BootNotification and the registration status we answer."""
+        self.trigger_event(
+            self.Booted,
+            timestamp=at,
+            connection_id=connection_id,
+            message_id=message_id,
+            status=status.value,
+            interval=interval,
+            **info.as_fields(),
+        )
+
+    def report_status(
+        self, report: StatusReport, *, connection_id: UUID, message_id: str, at: datetime
+    ) -> None:
+        """Record a StatusNotification; any connector id, as charge points report them."""
+        self.trigger_event(
+            self.StatusNotified,
+            timestamp=at,
+            connection_id=connection_id,
+            message_id=message_id,
+            connector_id=report.connector_id,
+            status=report.status,
+            error_code=report.error_code,
+            info=report.info,
+            vendor_id=report.vendor_id,
+            vendor_error_code=report.vendor_error_code,
+            reported_at=report.reported_at,
+        )
+
+
+class BootInfo:
+    """What a charge point says about itself in a BootNotification (OCPP 1.6 section 6.2)."""
+
+    __slots__ = (
+        "charge_box_serial_number",
+        "charge_point_model",
+        "charge_point_serial_number",
+        "charge_point_vendor",
+        "firmware_version",
+        "iccid",
+        "imsi",
+        "meter_serial_number",
+        "meter_type",
+    )
+
+    def __init__(
+        self,
+        charge_point_vendor: str,
+        charge_point_model: str,
+        charge_point_serial_number: str | None = None,
+        charge_box_serial_number: str | None = None,
+        firmware_version: str | None = None,
+        iccid: str | None = None,
+        imsi: str | None = None,
+        meter_type: str | None = None,
+        meter_serial_number: str | None = None,
+    ) -> None:
+        self.charge_point_vendor = charge_point_vendor
+        self.charge_point_model = charge_point_model
+        self.charge_point_serial_number = charge_point_serial_number
+        self.charge_box_serial_number = charge_box_serial_number
+        self.firmware_version = firmware_version
+        self.iccid = iccid
+        self.imsi = imsi
+        self.meter_type = meter_type
+        self.meter_serial_number = meter_serial_number
+
+    def as_fields(self) -> dict[str, str | None]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+
+class StatusReport:
+    """One StatusNotification (OCPP 1.6 section 6.48); `reported_at` is the charger's clock."""
+
+    __slots__ = (
+        "connector_id",
+        "error_code",
+        "info",
+        "reported_at",
+        "status",
+        "vendor_error_code",
+        "vendor_id",
+    )
+
+    def __init__(
+        self,
+        connector_id: int,
+        status: str,
+        error_code: str,
+        info: str | None = None,
+        vendor_id: str | None = None,
+        vendor_error_code: str | None = None,
+        reported_at: datetime | None = None,
+    ) -> None:
+        self.connector_id = connector_id
+        self.status = status
+        self.error_code = error_code
+        self.info = info
+        self.vendor_id = vendor_id
+        self.vendor_error_code = vendor_error_code
+        self.reported_at = reported_at

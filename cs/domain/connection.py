@@ -1,0 +1,135 @@
+"""The connection aggregate: one websocket session of a charge box, frame by frame."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+
+class Connection(Aggregate):
+    """One websocket connection of a charge box, from open to close.
+
+    Every OCPP-J frame in either direction becomes an event here, in the order it was
+    received or sent, so the stream is the exact wire record of the connection. The
+    stream is written, never loaded: a live connection holds its aggregate in memory,
+    and a new connection starts a new stream. This keeps unbounded traffic
+    (heartbeats, meter values) off the streams that decisions replay.
+    """
+
+    TOPIC = "cs.Connection"
+    snapshots_disabled = True  # never loaded, so never snapshotted
+
+    class Event(Aggregate.Event):
+        """Base of every connection event."""
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "cs.Connection.Created"
+
+    class Opened(Created):
+        """A charge box opened a websocket and the handshake was accepted."""
+
+        TOPIC = "cs.Connection.Opened"
+        tenant_id: str
+        charge_box_id: str
+        remote_address: str | None
+        subprotocol: str
+        node: str
+
+    class FrameReceived(Event):
+        """A frame arrived from the charge box; `response_to` names the CALL it answers."""
+
+        TOPIC = "cs.Connection.FrameReceived"
+        frame: str
+        response_to: str | None
+
+        def apply(self, connection: Connection) -> None:
+            connection.frames += 1
+
+    class FrameSent(Event):
+        """A frame was sent to the charge box after everything before it was committed."""
+
+        TOPIC = "cs.Connection.FrameSent"
+        frame: str
+        response_to: str | None
+
+        def apply(self, connection: Connection) -> None:
+            connection.frames += 1
+
+    class Closed(Event):
+        """The websocket closed; `code` is the close code when one was exchanged."""
+
+        TOPIC = "cs.Connection.Closed"
+        code: int | None
+        reason: str
+
+        def apply(self, connection: Connection) -> None:
+            connection.closed = True
+
+    def __init__(
+        self,
+        tenant_id: str,
+        charge_box_id: str,
+        remote_address: str | None,
+        subprotocol: str,
+        node: str,
+    ) -> None:
+        self.tenant_id = tenant_id
+        self.charge_box_id = charge_box_id
+        self.remote_address = remote_address
+        self.subprotocol = subprotocol
+        self.node = node
+        self.frames = 0
+        self.closed = False
+
+    @classmethod
+    def open(
+        cls,
+        connection_id: UUID,
+        *,
+        tenant_id: str,
+        charge_box_id: str,
+        remote_address: str | None,
+        subprotocol: str,
+        node: str,
+        at: datetime,
+    ) -> Connection:
+        """A new connection; the caller chooses its id (a fresh UUID)."""
+        return cls._create(
+            cls.Opened,
+            id=connection_id,
+            timestamp=at,
+            tenant_id=tenant_id,
+            charge_box_id=charge_box_id,
+            remote_address=remote_address,
+            subprotocol=subprotocol,
+            node=node,
+        )
+
+    def receive(self, frame: str, *, at: datetime, response_to: str | None = None) -> None:
+        """Record a frame received from the charge box."""
+        self._check_open()
+        self.trigger_event(self.FrameReceived, timestamp=at, frame=frame, response_to=response_to)
+
+    def send(self, frame: str, *, at: datetime, response_to: str | None = None) -> None:
+        """Record a frame about to be sent to the charge box."""
+        self._check_open()
+        self.trigger_event(self.FrameSent, timestamp=at, frame=frame, response_to=response_to)
+
+    def close(self, *, code: int | None, reason: str, at: datetime) -> None:
+        """Record the end of the connection; closing twice records nothing."""
+        if not self.closed:
+            self.trigger_event(self.Closed, timestamp=at, code=code, reason=reason)
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise ConnectionClosedError(self.id)
+
+
+class ConnectionClosedError(Exception):
+    """A frame was recorded on a connection that has already closed."""
+
+    def __init__(self, connection_id: UUID) -> None:
+        super().__init__(f"connection {connection_id} is closed")
+        self.connection_id = connection_id

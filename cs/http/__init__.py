@@ -1,0 +1,1 @@
+"""The aiohttp application: the OCPP websocket endpoints and the REST API."""

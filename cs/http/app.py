@@ -1,0 +1,34 @@
+"""The aiohttp application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from cs.bootstrap import System
+from cs.http.errors import error_middleware
+from cs.http.keys import SYSTEM
+from cs.http.routes import setup_routes
+
+
+def init_app(system: System) -> web.Application:
+    """The web app serving `system`; starting the app starts the system, and so on."""
+    app = web.Application(middlewares=[error_middleware], client_max_size=1024**2)
+    app[SYSTEM] = system
+    setup_routes(app)
+    app.cleanup_ctx.append(_system_lifecycle)
+    app.on_shutdown.append(_close_connections)
+    return app
+
+
+async def _system_lifecycle(app: web.Application) -> AsyncIterator[None]:
+    system = app[SYSTEM]
+    await system.start()
+    yield
+    await system.stop()
+
+
+async def _close_connections(app: web.Application) -> None:
+    """Shutdown, first step: close every websocket so each close is recorded."""
+    await app[SYSTEM].hub.close_all()

@@ -1,0 +1,103 @@
+"""API errors that carry their HTTP status, and the one middleware that renders them."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from cs.http.jsonio import json_response
+from cs.projections.queries import AmbiguousChargeBoxError, BadCursorError
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class ApiError(Exception):
+    """An error answered as `{"error": message, "code": code, ...details}`."""
+
+    status = 500
+    code = "internal_error"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def body(self) -> dict[str, Any]:
+        return {"error": self.message, "code": self.code, **self.details}
+
+
+class BadRequestError(ApiError):
+    status, code = 400, "bad_request"
+
+
+class NotFoundError(ApiError):
+    status, code = 404, "not_found"
+
+
+class ConflictError(ApiError):
+    status, code = 409, "conflict"
+
+
+class UnprocessableError(ApiError):
+    status, code = 422, "invalid_body"
+
+
+class UnavailableError(ApiError):
+    status, code = 503, "unavailable"
+
+
+def _from_validation(error: ValidationError) -> UnprocessableError:
+    problems = [
+        {
+            "field": ".".join(str(part) for part in item["loc"]) or "(body)",
+            "message": item["msg"],
+            "type": item["type"],
+        }
+        for item in error.errors(include_url=False)
+    ]
+    fields = ", ".join(problem["field"] for problem in problems)
+    return UnprocessableError(f"invalid value for: {fields}", problems=problems)
+
+
+def translate(error: Exception) -> ApiError | None:
+    """Our own errors from lower layers, as API errors (a lookup, not a chain of ifs)."""
+    if isinstance(error, ApiError):
+        return error
+    if isinstance(error, ValidationError):
+        return _from_validation(error)
+    if isinstance(error, AmbiguousChargeBoxError):
+        return ConflictError(
+            f"charge box {error.charge_box_id!r} exists in several tenants; "
+            "choose one with the x-tenant-id header",
+            tenants=error.tenants,
+        )
+    if isinstance(error, BadCursorError):
+        return BadRequestError(str(error))
+    return None
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Render every error as JSON; unexpected ones are logged and answered 500."""
+    try:
+        return await handler(request)
+    except web.HTTPException as http_error:
+        if http_error.status < 400 or http_error.content_type == "application/json":
+            raise
+        return json_response(
+            {"error": http_error.reason, "code": f"http_{http_error.status}"},
+            status=http_error.status,
+            headers={k: v for k, v in http_error.headers.items() if k.lower() == "allow"},
+        )
+    except Exception as error:
+        api_error = translate(error)
+        if api_error is None:
+            log.exception("unhandled error on %s %s", request.method, request.path)
+            api_error = ApiError("internal error")
+        return json_response(api_error.body(), status=api_error.status)

@@ -1,0 +1,19 @@
+"""The routing table: every endpoint of the app in one place."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from cs.http import openapi, views, ws
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/ocpp/{charge_box_id}", ws.ocpp_websocket)
+    app.router.add_get("/ws/{tenant_id}/{charge_box_id}", ws.ocpp_websocket)
+    app.router.add_get("/health", views.health)
+    app.router.add_get("/summary", views.summary)
+    app.router.add_get("/connections", views.connections)
+    app.router.add_get("/charge-boxes", views.charge_boxes)
+    app.router.add_get("/charge-boxes/{charge_box_id}", views.charge_box)
+    app.router.add_get("/evses/{charge_box_id}", views.evse)
+    app.router.add_get("/openapi.json", openapi.document)

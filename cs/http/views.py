@@ -1,0 +1,135 @@
+"""REST queries: summary, connections, charge boxes and EVSEs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
+
+from cs.http.errors import NotFoundError
+from cs.http.jsonio import json_response
+from cs.http.keys import SYSTEM
+from cs.projections.queries import decode_cursor
+
+TENANT_HEADER = "x-tenant-id"
+
+
+def tenant_of(request: web.Request) -> str | None:
+    """The tenant the caller scoped the request to, if any."""
+    return request.headers.get(TENANT_HEADER) or None
+
+
+class PageQuery(BaseModel):
+    """Cursor pagination parameters."""
+
+    model_config = ConfigDict(extra="forbid")
+    limit: int = Field(default=100, ge=1, le=1000)
+    cursor: str | None = None
+
+
+async def summary(request: web.Request) -> web.Response:
+    return json_response(await request.app[SYSTEM].read_models.summary(tenant_of(request)))
+
+
+async def connections(request: web.Request) -> web.Response:
+    """Open connections keyed by charge box id, as the original system answered.
+
+    A charge box id used by several tenants is keyed `tenant/charge_box_id`.
+    """
+    system = request.app[SYSTEM]
+    rows = await system.read_models.open_connections(tenant_of(request))
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["charge_box_id"]] = counts.get(row["charge_box_id"], 0) + 1
+    body: dict[str, Any] = {}
+    for row in rows:
+        box = row["charge_box_id"]
+        key = box if counts[box] == 1 else f"{row['tenant_id']}/{box}"
+        live = system.hub.get(row["tenant_id"], box)
+        body[key] = {
+            "ip": row["remote_address"],
+            "tenant_id": row["tenant_id"],
+            "charge_box_id": box,
+            "connection_id": row["connection_id"],
+            "connected_since": row["opened_at"],
+            "subprotocol": row["subprotocol"],
+            "node": row["node"],
+            "last_message_at": row["last_message_at"],
+            "frames_received": row["frames_received"],
+            "frames_sent": row["frames_sent"],
+            "rpc_calls": live.pending_calls() if live is not None else {},
+        }
+    return json_response(body)
+
+
+def _box_body(row: dict[str, Any]) -> dict[str, Any]:
+    connected = row["connection_id"] is not None
+    return {
+        "tenant_id": row["tenant_id"],
+        "charge_box_id": row["charge_box_id"],
+        "registered_at": row["registered_at"],
+        "registration_status": row["registration_status"],
+        "connected": connected,
+        "connection": {
+            "connection_id": row["connection_id"],
+            "connected_since": row["connected_since"],
+            "remote_address": row["remote_address"],
+            "node": row["node"],
+            "last_message_at": row["last_message_at"],
+        }
+        if connected
+        else None,
+        "boot": {
+            "charge_point_vendor": row["charge_point_vendor"],
+            "charge_point_model": row["charge_point_model"],
+            "charge_point_serial_number": row["charge_point_serial_number"],
+            "charge_box_serial_number": row["charge_box_serial_number"],
+            "firmware_version": row["firmware_version"],
+            "iccid": row["iccid"],
+            "imsi": row["imsi"],
+            "meter_type": row["meter_type"],
+            "meter_serial_number": row["meter_serial_number"],
+            "heartbeat_interval": row["heartbeat_interval"],
+            "last_boot_at": row["last_boot_at"],
+        },
+    }
+
+
+async def charge_boxes(request: web.Request) -> web.Response:
+    page = PageQuery.model_validate(dict(request.query))
+    after = decode_cursor(page.cursor, 2) if page.cursor else None
+    rows, next_cursor = await request.app[SYSTEM].read_models.charge_boxes(
+        tenant_of(request), limit=page.limit, after=after
+    )
+    return json_response({"items": [_box_body(row) for row in rows], "next_cursor": next_cursor})
+
+
+async def _box_or_404(request: web.Request) -> dict[str, Any]:
+    charge_box_id = request.match_info["charge_box_id"]
+    box = await request.app[SYSTEM].read_models.charge_box(tenant_of(request), charge_box_id)
+    if box is None:
+        raise NotFoundError(f"charge box {charge_box_id!r} not found", charge_box_id=charge_box_id)
+    return box
+
+
+async def charge_box(request: web.Request) -> web.Response:
+    box = await _box_or_404(request)
+    body = _box_body(box)
+    body["connectors"] = box["connectors"]
+    return json_response(body)
+
+
+async def evse(request: web.Request) -> web.Response:
+    """The original `/evses/{id}` shape: uid, connection, connectors by id; plus more."""
+    box = await _box_or_404(request)
+    body = _box_body(box)
+    body["uid"] = box["charge_box_id"]
+    body["connection"] = "connected" if body["connected"] else "disconnected"
+    body["connectors"] = {str(c["connector_id"]): c for c in box["connectors"]}
+    return json_response(body)
+
+
+async def health(request: web.Request) -> web.Response:
+    """Liveness and the state of the write and read paths."""
+    return json_response(request.app[SYSTEM].status())

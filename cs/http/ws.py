@@ -1,0 +1,84 @@
+"""The OCPP-J websocket endpoints: `/ocpp/{charge_box_id}` and `/ws/{tenant_id}/{charge_box_id}`."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import unquote
+
+from aiohttp import web
+
+from cs.adapters.ocpp16.server import SUBPROTOCOL
+from cs.app.ports import CommitFailedError
+from cs.domain.ids import DEFAULT_TENANT
+from cs.http.jsonio import json_response
+from cs.http.keys import SYSTEM
+
+log = logging.getLogger(__name__)
+
+MAX_ID_LENGTH = 255
+
+
+def _identity(request: web.Request) -> tuple[str, str]:
+    """(tenant, charge box id): the URL-decoded last path segments."""
+    segments = request.raw_path.split("?", 1)[0].rstrip("/").split("/")
+    charge_box_id = unquote(segments[-1])
+    tenant_id = unquote(segments[-2]) if request.match_info.get("tenant_id") else DEFAULT_TENANT
+    return tenant_id, charge_box_id
+
+
+def _refuse(status: int, code: str, message: str) -> web.Response:
+    return json_response({"error": message, "code": code}, status=status)
+
+
+def _valid_id(value: str) -> bool:
+    return 0 < len(value) <= MAX_ID_LENGTH and value.isprintable()
+
+
+async def ocpp_websocket(request: web.Request) -> web.StreamResponse:
+    """Accept a charge point, serve it until it goes away, record both ends."""
+    tenant_id, charge_box_id = _identity(request)
+    if not _valid_id(charge_box_id) or not _valid_id(tenant_id):
+        return _refuse(
+            400,
+            "bad_identity",
+            f"charge box and tenant ids are 1-{MAX_ID_LENGTH} printable characters",
+        )
+    offered = [
+        token.strip()
+        for header in request.headers.getall("Sec-WebSocket-Protocol", [])
+        for token in header.split(",")
+        if token.strip()
+    ]
+    if SUBPROTOCOL not in offered:
+        # OCPP-J 1.6 section 3.1.2: the subprotocol must be agreed before we talk.
+        return _refuse(
+            400,
+            "unsupported_subprotocol",
+            f"this central system speaks {SUBPROTOCOL}; the handshake offered "
+            f"{', '.join(offered) or 'no subprotocol'}",
+        )
+    system = request.app[SYSTEM]
+    settings = system.settings
+    ws = web.WebSocketResponse(
+        protocols=(SUBPROTOCOL,),
+        heartbeat=settings.ws_ping_interval or None,
+        max_msg_size=settings.ws_max_message_size,
+        compress=False,
+        autoping=True,
+    )
+    if not ws.can_prepare(request).ok:
+        return _refuse(400, "not_websocket", "this endpoint only accepts websocket upgrades")
+    try:
+        cp = await system.hub.open(
+            ws, tenant_id=tenant_id, charge_box_id=charge_box_id, remote_address=request.remote
+        )
+    except CommitFailedError as failure:
+        log.error("refusing %s/%s: %s", tenant_id, charge_box_id, failure)
+        return _refuse(503, "store_unavailable", "the central system cannot record messages now")
+    try:
+        await ws.prepare(request)
+    except Exception:
+        await system.hub.abandon(cp, "handshake did not complete")
+        raise
+    await system.hub.serve(cp)
+    return ws

@@ -1,0 +1,136 @@
+"""Charge boxes read model: what each box said at boot, and its connectors' status."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import singledispatchmethod
+from typing import Any
+
+from psycopg import Cursor
+
+from cs.domain.chargebox import ChargeBox
+from cs.projections.base import topics_of
+
+DDL = (
+    """
+    CREATE TABLE IF NOT EXISTS rm_charge_boxes (
+        tenant_id text NOT NULL,
+        charge_box_id text NOT NULL,
+        aggregate_id uuid NOT NULL UNIQUE,
+        registered_at timestamptz NOT NULL,
+        registration_status text,
+        charge_point_vendor text,
+        charge_point_model text,
+        charge_point_serial_number text,
+        charge_box_serial_number text,
+        firmware_version text,
+        iccid text,
+        imsi text,
+        meter_type text,
+        meter_serial_number text,
+        heartbeat_interval integer,
+        last_boot_at timestamptz,
+        PRIMARY KEY (tenant_id, charge_box_id)
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS rm_charge_boxes_id ON rm_charge_boxes (charge_box_id)",
+    """
+    CREATE TABLE IF NOT EXISTS rm_connectors (
+        tenant_id text NOT NULL,
+        charge_box_id text NOT NULL,
+        connector_id integer NOT NULL,
+        status text NOT NULL,
+        error_code text NOT NULL,
+        info text,
+        vendor_id text,
+        vendor_error_code text,
+        status_reported_at timestamptz,
+        status_received_at timestamptz NOT NULL,
+        PRIMARY KEY (tenant_id, charge_box_id, connector_id)
+    )
+    """,
+)
+
+_BOOT_FIELDS = (
+    "charge_point_vendor",
+    "charge_point_model",
+    "charge_point_serial_number",
+    "charge_box_serial_number",
+    "firmware_version",
+    "iccid",
+    "imsi",
+    "meter_type",
+    "meter_serial_number",
+)
+
+
+class ChargeBoxesProjection:
+    """Projects `ChargeBox` streams into `rm_charge_boxes` and `rm_connectors`.
+
+    A connector row holds the last status received for it (connector 0 is the charge
+    point as a whole); boot data is the last BootNotification's.
+    """
+
+    name: str = "charge_boxes"
+    tables: tuple[str, ...] = ("rm_charge_boxes", "rm_connectors")
+    ddl: tuple[str, ...] = DDL
+    topics: tuple[str, ...] = topics_of(
+        ChargeBox.Registered, ChargeBox.Booted, ChargeBox.StatusNotified
+    )
+
+    def apply(self, cursor: Cursor[Any], events: Sequence[Any]) -> None:
+        for event in events:
+            self.handle(event, cursor)
+
+    @singledispatchmethod
+    def handle(self, event: Any, cursor: Cursor[Any]) -> None:
+        """Events of other types change nothing here."""
+
+    @handle.register
+    def _registered(self, event: ChargeBox.Registered, cursor: Cursor[Any]) -> None:
+        cursor.execute(
+            "INSERT INTO rm_charge_boxes (tenant_id, charge_box_id, aggregate_id, registered_at) "
+            "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            (event.tenant_id, event.charge_box_id, event.originator_id, event.timestamp),
+        )
+
+    @handle.register
+    def _booted(self, event: ChargeBox.Booted, cursor: Cursor[Any]) -> None:
+        assignments = ", ".join(f"{name} = %s" for name in _BOOT_FIELDS)
+        cursor.execute(
+            f"UPDATE rm_charge_boxes SET {assignments}, registration_status = %s, "
+            "heartbeat_interval = %s, last_boot_at = %s "
+            "WHERE aggregate_id = %s",
+            (
+                *(getattr(event, name) for name in _BOOT_FIELDS),
+                event.status,
+                event.interval,
+                event.timestamp,
+                event.originator_id,
+            ),
+        )
+
+    @handle.register
+    def _status(self, event: ChargeBox.StatusNotified, cursor: Cursor[Any]) -> None:
+        cursor.execute(
+            "INSERT INTO rm_connectors (tenant_id, charge_box_id, connector_id, status, "
+            "error_code, info, vendor_id, vendor_error_code, status_reported_at, "
+            "status_received_at) SELECT tenant_id, charge_box_id, %s, %s, %s, %s, %s, %s, %s, %s "
+            "FROM rm_charge_boxes WHERE aggregate_id = %s "
+            "ON CONFLICT (tenant_id, charge_box_id, connector_id) DO UPDATE SET "
+            "status = EXCLUDED.status, error_code = EXCLUDED.error_code, info = EXCLUDED.info, "
+            "vendor_id = EXCLUDED.vendor_id, vendor_error_code = EXCLUDED.vendor_error_code, "
+            "status_reported_at = EXCLUDED.status_reported_at, "
+            "status_received_at = EXCLUDED.status_received_at",
+            (
+                event.connector_id,
+                event.status,
+                event.error_code,
+                event.info,
+                event.vendor_id,
+                event.vendor_error_code,
+                event.reported_at,
+                event.timestamp,
+                event.originator_id,
+            ),
+        )

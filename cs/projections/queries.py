@@ -1,0 +1,165 @@
+"""Queries over the read models, for the REST API (async, on their own pool).
+
+Rows come back as plain dicts, ready for orjson; nothing here writes.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import orjson
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
+
+
+class AmbiguousChargeBoxError(Exception):
+    """A charge box id used by several tenants was asked for without a tenant."""
+
+    def __init__(self, charge_box_id: str, tenants: list[str]) -> None:
+        super().__init__(f"charge box {charge_box_id!r} exists in several tenants")
+        self.charge_box_id = charge_box_id
+        self.tenants = tenants
+
+
+class BadCursorError(ValueError):
+    """A pagination cursor that this API did not produce."""
+
+
+def encode_cursor(values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps(values)).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, arity: int) -> list[Any]:
+    try:
+        values = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except ValueError:
+        raise BadCursorError("cursor is not one this API produced") from None
+    if not isinstance(values, list) or len(values) != arity:
+        raise BadCursorError("cursor is not one this API produced")
+    return values
+
+
+_BOX_COLUMNS = """
+    b.tenant_id, b.charge_box_id, b.registered_at, b.registration_status,
+    b.charge_point_vendor, b.charge_point_model, b.charge_point_serial_number,
+    b.charge_box_serial_number, b.firmware_version, b.iccid, b.imsi, b.meter_type,
+    b.meter_serial_number, b.heartbeat_interval, b.last_boot_at,
+    c.connection_id, c.opened_at AS connected_since, c.remote_address, c.node,
+    c.last_message_at
+"""
+
+_OPEN_CONNECTION = """
+    LEFT JOIN LATERAL (
+        SELECT connection_id, opened_at, remote_address, node, last_message_at
+        FROM rm_connections c
+        WHERE c.tenant_id = b.tenant_id AND c.charge_box_id = b.charge_box_id
+          AND c.closed_at IS NULL
+        ORDER BY opened_at DESC LIMIT 1
+    ) c ON true
+"""
+
+
+class ReadModels:
+    """Read access to connections, charge boxes and connectors."""
+
+    def __init__(self, pool: AsyncConnectionPool[Any]) -> None:
+        self._pool = pool
+
+    async def _all(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        async with self._pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+            await cur.execute(sql, params)
+            rows: list[dict[str, Any]] = await cur.fetchall()
+            return rows
+
+    async def summary(self, tenant_id: str | None) -> dict[str, Any]:
+        rows = await self._all(
+            """
+            SELECT
+              (SELECT count(*) FROM rm_connections
+                WHERE closed_at IS NULL AND (%(t)s::text IS NULL OR tenant_id = %(t)s)) AS open,
+              (SELECT count(DISTINCT (tenant_id, charge_box_id)) FROM rm_connections
+                WHERE closed_at IS NULL AND (%(t)s::text IS NULL OR tenant_id = %(t)s)) AS boxes_on,
+              (SELECT count(*) FROM rm_charge_boxes
+                WHERE %(t)s::text IS NULL OR tenant_id = %(t)s) AS boxes
+            """,
+            {"t": tenant_id},  # type: ignore[arg-type]
+        )
+        row = rows[0]
+        return {
+            "total_connected_evses": row["boxes_on"],
+            "connected_charge_boxes": row["boxes_on"],
+            "open_connections": row["open"],
+            "charge_boxes": row["boxes"],
+        }
+
+    async def open_connections(self, tenant_id: str | None) -> list[dict[str, Any]]:
+        return await self._all(
+            """
+            SELECT connection_id, tenant_id, charge_box_id, remote_address, subprotocol, node,
+                   opened_at, last_message_at, frames_received, frames_sent
+            FROM rm_connections
+            WHERE closed_at IS NULL AND (%(t)s::text IS NULL OR tenant_id = %(t)s)
+            ORDER BY tenant_id, charge_box_id, opened_at
+            """,
+            {"t": tenant_id},  # type: ignore[arg-type]
+        )
+
+    async def open_connection_ids(self, node: str) -> list[Any]:
+        """Connections this node opened that have no recorded close."""
+        rows = await self._all(
+            "SELECT connection_id FROM rm_connections WHERE node = %s AND closed_at IS NULL",
+            (node,),
+        )
+        return [row["connection_id"] for row in rows]
+
+    async def charge_boxes(
+        self, tenant_id: str | None, *, limit: int, after: list[Any] | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """A page of charge boxes in (tenant, id) order, and the cursor of the next page."""
+        rows = await self._all(
+            f"""
+            SELECT {_BOX_COLUMNS} FROM rm_charge_boxes b {_OPEN_CONNECTION}
+            WHERE (%(t)s::text IS NULL OR b.tenant_id = %(t)s)
+              AND (%(a)s::text IS NULL OR (b.tenant_id, b.charge_box_id) > (%(a)s, %(b)s))
+            ORDER BY b.tenant_id, b.charge_box_id
+            LIMIT %(n)s
+            """,
+            {  # type: ignore[arg-type]
+                "t": tenant_id,
+                "a": after[0] if after else None,
+                "b": after[1] if after else None,
+                "n": limit + 1,
+            },
+        )
+        next_cursor = None
+        if len(rows) > limit:
+            rows = rows[:limit]
+            next_cursor = encode_cursor([rows[-1]["tenant_id"], rows[-1]["charge_box_id"]])
+        return rows, next_cursor
+
+    async def charge_box(self, tenant_id: str | None, charge_box_id: str) -> dict[str, Any] | None:
+        """One charge box with its open connection and connectors, or None."""
+        rows = await self._all(
+            f"""
+            SELECT {_BOX_COLUMNS} FROM rm_charge_boxes b {_OPEN_CONNECTION}
+            WHERE b.charge_box_id = %(id)s AND (%(t)s::text IS NULL OR b.tenant_id = %(t)s)
+            ORDER BY b.tenant_id
+            """,
+            {"id": charge_box_id, "t": tenant_id},  # type: ignore[arg-type]
+        )
+        if not rows:
+            return None
+        if len(rows) > 1:
+            raise AmbiguousChargeBoxError(charge_box_id, [row["tenant_id"] for row in rows])
+        box = rows[0]
+        box["connectors"] = await self._all(
+            """
+            SELECT connector_id, status, error_code, info, vendor_id, vendor_error_code,
+                   status_reported_at, status_received_at
+            FROM rm_connectors WHERE tenant_id = %s AND charge_box_id = %s
+            ORDER BY connector_id
+            """,
+            (box["tenant_id"], charge_box_id),
+        )
+        return box

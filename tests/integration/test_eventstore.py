@@ -1,0 +1,69 @@
+"""The event store on a real PostgreSQL: our recorder keeps the library's guarantees."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import pytest
+from eventsourcing.persistence import IntegrityError
+
+from cs.adapters.eventstore import ArrayInsertRecorder, EventStore, eventstore_env
+from cs.domain.chargebox import ChargeBox, StatusReport
+from cs.domain.connection import Connection
+
+pytestmark = pytest.mark.postgres
+AT = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+
+
+def test_events_round_trip_in_notification_order(store: EventStore) -> None:
+    assert isinstance(store.recorder, ArrayInsertRecorder)
+    box = ChargeBox.register("t", "CP-1", AT)
+    for n in range(5):
+        box.report_status(
+            StatusReport(n, "Available", "NoError"), connection_id=uuid4(), message_id=str(n), at=AT
+        )
+    events = box.collect_events()
+    ids = store.recorder.insert_events([store.mapper.to_stored_event(e) for e in events])
+    assert ids is not None
+    assert list(ids) == sorted(ids)
+    loaded = store.repository.get(box.id)
+    assert loaded.version == 6
+    topics = [n.topic for n in store.recorder.select_notifications(0, 10)]
+    assert topics == ["cs.ChargeBox.Registered"] + ["cs.ChargeBox.StatusNotified"] * 5
+
+
+def test_a_stale_version_is_rejected_as_a_conflict(store: EventStore) -> None:
+    connection = Connection.open(
+        uuid4(),
+        tenant_id="t",
+        charge_box_id="CP",
+        remote_address=None,
+        subprotocol="ocpp1.6",
+        node="n",
+        at=AT,
+    )
+    store.recorder.insert_events(
+        [store.mapper.to_stored_event(e) for e in connection.collect_events()]
+    )
+    twin = Connection.open(
+        connection.id,
+        tenant_id="t",
+        charge_box_id="CP",
+        remote_address=None,
+        subprotocol="ocpp1.6",
+        node="n",
+        at=AT,
+    )
+    with pytest.raises(IntegrityError):
+        store.recorder.insert_events(
+            [store.mapper.to_stored_event(e) for e in twin.collect_events()]
+        )
+
+
+def test_tables_are_created_idempotently(database_url: str, store: EventStore) -> None:
+    again = EventStore(env=eventstore_env(database_url))
+    try:
+        assert again.recorder.max_notification_id() in (None, 0)
+    finally:
+        again.close()
