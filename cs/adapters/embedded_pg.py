@@ -24,6 +24,7 @@ class EmbeddedPostgres:
         """Start (or reuse) the server; return its connection URL."""
         import pgserver  # imported here: only `make run` without a database needs it
 
+        logging.getLogger("pgserver").setLevel(logging.WARNING)  # it narrates every command
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._server = pgserver.get_server(  # type: ignore[attr-defined]
             self.data_dir, cleanup_mode="stop"

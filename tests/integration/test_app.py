@@ -12,7 +12,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from cs.bootstrap import bootstrap
 from cs.config import Settings
 from cs.domain.ocpp16 import ChargePointErrorCode, ChargePointStatus
+from cs.http import models
 from cs.http.app import init_app
+from cs.http.openapi import ChargeBoxPage
 from tests.support.builders import a_boot_notification, a_status_notification
 from tests.support.client import TestChargePoint
 from tests.support.waiting import eventually
@@ -105,3 +107,72 @@ async def test_unknown_ids_are_404_json_and_tenant_header_filters(
         assert "nope" in body["error"]
         status, body = await get_json(client, "/evses/CP-T", **{"x-tenant-id": "t1"})
         assert (status, body["uid"], body["connection"]) == (200, "CP-T", "connected")
+
+
+async def test_every_route_is_in_the_openapi_document(client: TestClient[Any, Any]) -> None:
+    status, spec = await get_json(client, "/openapi.json")
+    assert status == 200
+    assert spec["openapi"].startswith("3.1")
+    documented = set(spec["paths"])
+    for route in client.app.router.routes():
+        path = route.resource.canonical if route.resource else ""
+        if path.startswith(("/ocpp/", "/ws/")):
+            assert path in spec["info"]["description"]
+        elif route.method != "HEAD":
+            assert path in documented, f"{route.method} {path} is not documented"
+
+
+async def test_responses_follow_their_documented_models(client: TestClient[Any, Any]) -> None:
+    async with await TestChargePoint.connect(base(client), "CP-C") as cp:
+        await cp.call("BootNotification", a_boot_notification())
+        await cp.call("StatusNotification", a_status_notification(connectorId=0))
+        await eventually(lambda: get_json(client, "/evses/CP-C"), lambda r: r[0] == 200, what="box")
+        cases = [
+            ("/health", models.HealthOut),
+            ("/summary", models.SummaryOut),
+            ("/charge-boxes", ChargeBoxPage),
+            ("/charge-boxes/CP-C", models.ChargeBoxOut),
+            ("/evses/CP-C", models.EvseOut),
+            ("/evses/nope", models.ErrorOut),
+        ]
+        for path, model in cases:
+            _, body = await get_json(client, path)
+            model.model_validate(body)
+        _, connections = await get_json(client, "/connections")
+        assert set(connections) == {"CP-C"}
+        models.ConnectionOut.model_validate(connections["CP-C"])
+
+
+async def test_charge_box_ids_are_the_url_decoded_last_segment(
+    client: TestClient[Any, Any],
+) -> None:
+    async with await TestChargePoint.connect(base(client), "CP%201") as cp:
+        await cp.call("BootNotification", a_boot_notification())
+    _status, body = await eventually(
+        lambda: get_json(client, "/charge-boxes"), lambda r: len(r[1]["items"]) == 1, what="box"
+    )
+    assert body["items"][0]["charge_box_id"] == "CP 1"
+
+
+async def test_charge_boxes_are_paginated_with_a_cursor(client: TestClient[Any, Any]) -> None:
+    for n in range(5):
+        async with await TestChargePoint.connect(base(client), f"CP-P{n}") as cp:
+            await cp.call("Heartbeat", {})
+    await eventually(
+        lambda: get_json(client, "/charge-boxes?limit=100"), lambda r: len(r[1]["items"]) == 5
+    )
+    seen, cursor = [], None
+    while True:
+        _, page = await get_json(
+            client, "/charge-boxes?limit=2" + (f"&cursor={cursor}" if cursor else "")
+        )
+        seen += [item["charge_box_id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [f"CP-P{n}" for n in range(5)]
+    status, body = await get_json(client, "/charge-boxes?cursor=garbage")
+    assert (status, body["code"]) == (400, "bad_request")
+    status, body = await get_json(client, "/charge-boxes?limit=0")
+    assert status == 422
+    assert body["problems"][0]["field"] == "limit"

@@ -1,0 +1,142 @@
+"""Response and request models of the REST API: the contract, and the OpenAPI schemas.
+
+Views build plain dicts (fast, via orjson); these models describe them, generate the
+OpenAPI document, and the contract tests validate real responses against them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Generic, Literal, TypeVar
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorOut(Model):
+    """Every error: a message for people and a code for programs."""
+
+    error: str
+    code: str
+    model_config = ConfigDict(extra="allow")
+
+
+class SummaryOut(Model):
+    total_connected_evses: int = Field(description="charge boxes connected (original name)")
+    connected_charge_boxes: int
+    open_connections: int
+    charge_boxes: int
+
+
+class RpcCallOut(Model):
+    action: str
+    origin: str
+
+
+class ConnectionOut(Model):
+    ip: str | None
+    tenant_id: str
+    charge_box_id: str
+    connection_id: UUID
+    connected_since: datetime
+    subprotocol: str
+    node: str
+    last_message_at: datetime | None
+    frames_received: int
+    frames_sent: int
+    rpc_calls: dict[str, RpcCallOut] = Field(description="our calls waiting for an answer")
+
+
+class BootOut(Model):
+    charge_point_vendor: str | None
+    charge_point_model: str | None
+    charge_point_serial_number: str | None
+    charge_box_serial_number: str | None
+    firmware_version: str | None
+    iccid: str | None
+    imsi: str | None
+    meter_type: str | None
+    meter_serial_number: str | None
+    heartbeat_interval: int | None
+    last_boot_at: datetime | None
+
+
+class LiveConnectionOut(Model):
+    connection_id: UUID
+    connected_since: datetime
+    remote_address: str | None
+    node: str
+    last_message_at: datetime | None
+
+
+class ConnectorOut(Model):
+    connector_id: int = Field(description="0 is the charge point as a whole")
+    status: str
+    error_code: str
+    info: str | None
+    vendor_id: str | None
+    vendor_error_code: str | None
+    status_reported_at: datetime | None = Field(description="the charge point's clock")
+    status_received_at: datetime
+
+
+class ChargeBoxSummaryOut(Model):
+    tenant_id: str
+    charge_box_id: str
+    registered_at: datetime
+    registration_status: str | None
+    connected: bool
+    connection: LiveConnectionOut | None
+    boot: BootOut
+
+
+class ChargeBoxOut(ChargeBoxSummaryOut):
+    connectors: list[ConnectorOut]
+
+
+class EvseOut(Model):
+    """The original `/evses/{id}` body, extended."""
+
+    uid: str = Field(description="the charge box id")
+    connection: Literal["connected", "disconnected"]
+    connectors: dict[str, ConnectorOut] = Field(description="by connector id")
+    tenant_id: str
+    charge_box_id: str
+    registered_at: datetime
+    registration_status: str | None
+    connected: bool
+    boot: BootOut
+
+
+class PageOut(Model, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page")
+
+
+class WriterStatusOut(Model):
+    commits: int
+    units: int
+    events: int
+    failed_units: int
+    queued_units: int
+    last_notification_id: int
+
+
+class ProjectionStatusOut(Model):
+    positions: dict[str, int]
+    lag_events: int
+    lag_seconds: float
+
+
+class HealthOut(Model):
+    status: Literal["ok", "starting"]
+    node: str
+    connections: int
+    writer: WriterStatusOut
+    projections: ProjectionStatusOut
