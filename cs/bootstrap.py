@@ -17,18 +17,24 @@ from cs.adapters.eventstore import EventStore, eventstore_env
 from cs.adapters.loader import StoreLoader
 from cs.adapters.ocpp16.schemas import PayloadValidator
 from cs.adapters.ocpp16.server import ChargePointHub, HubSettings
+from cs.adapters.transaction_ids import DDL as TRANSACTION_IDS_DDL
+from cs.adapters.transaction_ids import SequenceTransactionIds
 from cs.adapters.writer import GroupCommitWriter
 from cs.app.chargepoints import ChargePointService
 from cs.app.handles import AggregateCache
 from cs.app.nodes import NodeService
 from cs.app.ports import Clock
 from cs.app.services import Services
+from cs.app.sessions import SessionService
+from cs.app.tokens import TokenService
 from cs.app.uow import UnitOfWork
 from cs.config import Settings
 from cs.projections.charge_boxes import ChargeBoxesProjection
 from cs.projections.connections import ConnectionsProjection
+from cs.projections.id_tags import IdTagsProjection
 from cs.projections.queries import ReadModels
 from cs.projections.runner import ProjectionRunner
+from cs.projections.sessions import SessionsProjection
 
 log = logging.getLogger(__name__)
 
@@ -131,20 +137,39 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> System:
         recorder=store.recorder,
         mapper=store.mapper,
         pool=sync_pool,
-        projections=[ConnectionsProjection(), ChargeBoxesProjection()],
+        projections=[
+            ConnectionsProjection(),
+            ChargeBoxesProjection(),
+            SessionsProjection(),
+            IdTagsProjection(),
+        ],
         batch_size=settings.projection_batch_size,
     )
     runner.create_tables()
+    with sync_pool.connection() as conn:
+        conn.execute(TRANSACTION_IDS_DDL)
     writer = GroupCommitWriter(
         store, max_batch_events=settings.commit_max_batch_events, on_commit=[runner.wake]
     )
     executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="cs-load")
     cache = AggregateCache(StoreLoader(store, executor), maxsize=settings.aggregate_cache_size)
+    async_pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
+        conninfo=database_url, kwargs=_SESSION, min_size=1, max_size=8, open=False, name="cs-read"
+    )
     services = Services(
         charge_points=ChargePointService(
             cache=cache, clock=clock, heartbeat_interval=settings.heartbeat_interval
         ),
         nodes=NodeService(cache=cache, clock=clock),
+        sessions=SessionService(
+            cache=cache,
+            clock=clock,
+            transaction_ids=SequenceTransactionIds(async_pool),
+            unknown_tags=settings.unknown_id_tags,
+        ),
+        tokens=TokenService(
+            cache=cache, clock=clock, writer=writer, snapshot_interval=settings.snapshot_interval
+        ),
     )
     hub = ChargePointHub(
         services=services,
@@ -156,9 +181,6 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> System:
             snapshot_interval=settings.snapshot_interval,
             response_timeout=settings.call_timeout,
         ),
-    )
-    async_pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
-        conninfo=database_url, kwargs=_SESSION, min_size=1, max_size=8, open=False, name="cs-read"
     )
     return System(
         settings=settings,

@@ -11,6 +11,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cs.domain.authorization import UnknownTagPolicy
+
 DEFAULT_PORT = 8180
 
 
@@ -36,6 +38,10 @@ class Settings(BaseSettings):
     commit_max_batch_events: int = Field(default=5_000, ge=1)
     projection_batch_size: int = Field(default=2_000, ge=1)
     db_pool_size: int = Field(default=4, ge=1)
+
+    unknown_id_tags: UnknownTagPolicy = Field(
+        default=UnknownTagPolicy.REJECT, description="answer for id tags not in the registry"
+    )
 
     amqp_url: str | None = None
 

@@ -86,6 +86,13 @@ class AggregateCache:
         self._evict()
         return handle
 
+    def peek_or_add(self, aggregate: A) -> Handle[A]:
+        """The cached handle of `aggregate.id` if another caller made one, else `aggregate`'s."""
+        existing = self.peek(aggregate.id)
+        if existing is not None:
+            return existing  # type: ignore[return-value]
+        return self.add(aggregate)
+
     def forget(self, aggregate_id: UUID) -> None:
         """Drop a handle unless units in flight still need it (used to refresh state)."""
         handle = self._handles.get(aggregate_id)

@@ -50,3 +50,9 @@ class EventWriter(Protocol):
 
 class CommitFailedError(Exception):
     """The events of a unit could not be committed; nothing of the unit was stored."""
+
+
+class TransactionIds(Protocol):
+    """Allocates OCPP 1.6 transaction ids: positive 32-bit, never reused, on any node."""
+
+    async def next(self) -> int: ...

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from cs.app.chargepoints import ChargePointService
 from cs.app.nodes import NodeService
+from cs.app.sessions import SessionService
+from cs.app.tokens import TokenService
 
 
 @dataclass(frozen=True)
@@ -14,3 +16,5 @@ class Services:
 
     charge_points: ChargePointService
     nodes: NodeService
+    sessions: SessionService
+    tokens: TokenService

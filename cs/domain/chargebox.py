@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -75,12 +76,65 @@ class ChargeBox(Aggregate):
         def apply(self, box: ChargeBox) -> None:
             box.status_count += 1
 
+    class TransactionStarted(Event):
+        """A transaction became the active one on a connector."""
+
+        TOPIC = "cs.ChargeBox.TransactionStarted"
+        connector_id: int
+        transaction_id: int
+
+        def apply(self, box: ChargeBox) -> None:
+            # Copy on write: state stays immutable, so a snapshot taken now stays true.
+            box.active_transactions = {
+                **box.active_transactions,
+                str(self.connector_id): self.transaction_id,
+            }
+
+    class TransactionEnded(Event):
+        """A connector's transaction stopped (or was abandoned); `how` says which."""
+
+        TOPIC = "cs.ChargeBox.TransactionEnded"
+        connector_id: int
+        transaction_id: int
+        how: str
+
+        def apply(self, box: ChargeBox) -> None:
+            key = str(self.connector_id)
+            if box.active_transactions.get(key) == self.transaction_id:
+                box.active_transactions = {
+                    k: v for k, v in box.active_transactions.items() if k != key
+                }
+
+    class MeterValuesReported(Event):
+        """Meter values outside any known transaction (connector 0, clock-aligned, ...)."""
+
+        TOPIC = "cs.ChargeBox.MeterValuesReported"
+        connector_id: int
+        transaction_id: int | None
+        meter_values: list[dict[str, Any]]
+        connection_id: UUID
+        message_id: str
+
+    class UnknownTransactionStopped(Event):
+        """A StopTransaction for a transaction this box never started (still confirmed)."""
+
+        TOPIC = "cs.ChargeBox.UnknownTransactionStopped"
+        transaction_id: int
+        meter_stop: int
+        stopped_at: datetime
+        reason: str | None
+        id_tag: str | None
+        transaction_data: list[dict[str, Any]]
+        connection_id: UUID
+        message_id: str
+
     def __init__(self, tenant_id: str, charge_box_id: str) -> None:
         self.tenant_id = tenant_id
         self.charge_box_id = charge_box_id
         self.registration_status: str | None = None
         self.last_booted_at: datetime | None = None
         self.status_count = 0
+        self.active_transactions: dict[str, int] = {}
 
     @classmethod
     def register(cls, tenant_id: str, charge_box_id: str, at: datetime) -> ChargeBox:
@@ -130,6 +184,75 @@ class ChargeBox(Aggregate):
             vendor_id=report.vendor_id,
             vendor_error_code=report.vendor_error_code,
             reported_at=report.reported_at,
+        )
+
+    def active_transaction(self, connector_id: int) -> int | None:
+        return self.active_transactions.get(str(connector_id))
+
+    def start_transaction(self, connector_id: int, transaction_id: int, at: datetime) -> None:
+        self.trigger_event(
+            self.TransactionStarted,
+            timestamp=at,
+            connector_id=connector_id,
+            transaction_id=transaction_id,
+        )
+
+    def end_transaction(
+        self, connector_id: int, transaction_id: int, how: str, at: datetime
+    ) -> None:
+        if self.active_transaction(connector_id) == transaction_id:
+            self.trigger_event(
+                self.TransactionEnded,
+                timestamp=at,
+                connector_id=connector_id,
+                transaction_id=transaction_id,
+                how=how,
+            )
+
+    def report_meter_values(
+        self,
+        connector_id: int,
+        transaction_id: int | None,
+        meter_values: list[dict[str, Any]],
+        *,
+        connection_id: UUID,
+        message_id: str,
+        at: datetime,
+    ) -> None:
+        self.trigger_event(
+            self.MeterValuesReported,
+            timestamp=at,
+            connector_id=connector_id,
+            transaction_id=transaction_id,
+            meter_values=meter_values,
+            connection_id=connection_id,
+            message_id=message_id,
+        )
+
+    def stop_unknown_transaction(
+        self,
+        transaction_id: int,
+        *,
+        meter_stop: int,
+        stopped_at: datetime,
+        reason: str | None,
+        id_tag: str | None,
+        transaction_data: list[dict[str, Any]],
+        connection_id: UUID,
+        message_id: str,
+        at: datetime,
+    ) -> None:
+        self.trigger_event(
+            self.UnknownTransactionStopped,
+            timestamp=at,
+            transaction_id=transaction_id,
+            meter_stop=meter_stop,
+            stopped_at=stopped_at,
+            reason=reason,
+            id_tag=id_tag,
+            transaction_data=transaction_data,
+            connection_id=connection_id,
+            message_id=message_id,
         )
 
 

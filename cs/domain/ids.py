@@ -21,3 +21,23 @@ def charge_box_id(tenant_id: str, charge_box_id: str) -> UUID:
 def node_id(node: str) -> UUID:
     """Id of the `Node` aggregate of a server node."""
     return uuid5(NAMESPACE, f"node/{node}")
+
+
+def normalise_id_tag(id_tag: str) -> str:
+    """OCPP id tags are CiString20: compared case-insensitively."""
+    return id_tag.strip().upper()
+
+
+def id_tag_id(tenant_id: str, id_tag: str) -> UUID:
+    """Id of the `IdTag` aggregate of a token within a tenant."""
+    return uuid5(NAMESPACE, f"id-tag/{tenant_id}/{normalise_id_tag(id_tag)}")
+
+
+def session_id(transaction_id: int) -> UUID:
+    """Id of the `ChargingSession` of an OCPP 1.6 transaction id (unique across nodes)."""
+    return uuid5(NAMESPACE, f"ocpp16-tx/{transaction_id}")
+
+
+def start_key_id(key: str) -> UUID:
+    """Id of the `StartKey` that makes a retried StartTransaction idempotent."""
+    return uuid5(NAMESPACE, f"ocpp16-start/{key}")

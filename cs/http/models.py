@@ -32,6 +32,7 @@ class SummaryOut(Model):
     connected_charge_boxes: int
     open_connections: int
     charge_boxes: int
+    active_sessions: int
 
 
 class RpcCallOut(Model):
@@ -77,13 +78,14 @@ class LiveConnectionOut(Model):
 
 class ConnectorOut(Model):
     connector_id: int = Field(description="0 is the charge point as a whole")
-    status: str
-    error_code: str
+    status: str | None = Field(description="null until the connector reports a status")
+    error_code: str | None
     info: str | None
     vendor_id: str | None
     vendor_error_code: str | None
     status_reported_at: datetime | None = Field(description="the charge point's clock")
-    status_received_at: datetime
+    status_received_at: datetime | None
+    active_transaction_id: int | None = Field(description="the session charging here, if any")
 
 
 class ChargeBoxSummaryOut(Model):
@@ -117,6 +119,70 @@ class EvseOut(Model):
 class PageOut(Model, Generic[T]):
     items: list[T]
     next_cursor: str | None = Field(description="pass as `cursor` for the next page")
+
+
+class SessionMeterOut(Model):
+    last_energy_wh: float | None = Field(description="last energy register, Wh")
+    max_power_w: float | None
+    last_soc: float | None = Field(description="state of charge, percent")
+    last_sample_at: datetime | None
+    reports: int
+
+
+class SessionOut(Model):
+    """A charging session; `started_at`/`stopped_at` are the charge point's clock."""
+
+    transaction_id: int
+    tenant_id: str
+    charge_box_id: str
+    connector_id: int
+    id_tag: str
+    id_tag_status: str
+    status: Literal["active", "finished", "abandoned"]
+    reservation_id: int | None
+    started_at: datetime
+    start_received_at: datetime
+    stopped_at: datetime | None
+    stop_received_at: datetime | None
+    stop_reason: str | None
+    stop_id_tag: str | None
+    stop_id_tag_status: str | None
+    meter_start: int
+    meter_stop: int | None
+    energy_wh: int | None
+    energy_kwh: float | None
+    duration_seconds: float | None
+    meter: SessionMeterOut
+    flags: list[str] = Field(description="impossible values seen (kept, not corrected)")
+    repeated_starts: int
+    repeated_stops: int
+    replaced_by: int | None = Field(description="the session that abandoned this one")
+    charge_box_serial: str = Field(description="original name of charge_box_id")
+    token_id: str = Field(description="original name of id_tag")
+    client_timestamp_start: datetime = Field(description="original name of started_at")
+    server_timestamp_start: datetime = Field(description="original name of start_received_at")
+
+
+class TokenOut(Model):
+    tenant_id: str
+    id_tag: str
+    status: str | None
+    expiry_date: datetime | None
+    parent_id_tag: str | None
+    active_transactions: list[int]
+
+
+class TokenRowOut(Model):
+    tenant_id: str
+    id_tag: str
+    status: str | None
+    expiry_date: datetime | None
+    parent_id_tag: str | None
+    active_transactions: list[int]
+    updated_at: datetime
+    last_decision: str | None
+    last_decision_at: datetime | None
+    last_charge_box_id: str | None
 
 
 class WriterStatusOut(Model):

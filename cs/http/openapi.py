@@ -15,6 +15,7 @@ from pydantic.json_schema import models_json_schema
 
 from cs.http import models as m
 from cs.http.jsonio import json_response
+from cs.http.tokens import TokenIn
 
 REF = "#/components/schemas/{model}"
 TENANT = {
@@ -58,24 +59,102 @@ def _error(description: str) -> dict[str, Any]:
     return _json(m.ErrorOut, description)
 
 
+def _operation(
+    summary: str,
+    model: type[BaseModel] | None,
+    *params: dict[str, Any],
+    status: str = "200",
+    body: type[BaseModel] | None = None,
+    errors: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    responses = {status: _json(model, "OK") if model else {"description": "No content"}}
+    responses.update({code: _error(text) for code, text in (errors or {}).items()})
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "parameters": list(params),
+        "responses": responses,
+    }
+    if body is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _ref(body)}},
+        }
+    return operation
+
+
 def _get(
     summary: str,
     model: type[BaseModel],
     *params: dict[str, Any],
     errors: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    responses = {"200": _json(model, "OK")}
-    responses.update({status: _error(text) for status, text in (errors or {}).items()})
-    return {"get": {"summary": summary, "parameters": list(params), "responses": responses}}
+    return {"get": _operation(summary, model, *params, errors=errors)}
 
 
 class ChargeBoxPage(m.PageOut[m.ChargeBoxSummaryOut]):
     """A page of charge boxes."""
 
 
+class SessionPage(m.PageOut[m.SessionOut]):
+    """A page of sessions, newest start first."""
+
+
+class TokenPage(m.PageOut[m.TokenRowOut]):
+    """A page of registered id tags."""
+
+
+BOX_ERRORS = {"404": "unknown charge box", "409": "id used by several tenants; send x-tenant-id"}
+USER = {
+    "name": "x-user-id",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "who makes the change (recorded)",
+}
+ID_TAG = {
+    "name": "id_tag",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "maxLength": 20},
+}
+TRANSACTION_ID = {
+    "name": "transaction_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer"},
+}
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": schema,
+        "description": description,
+    }
+
+
+SESSION_FILTERS = [
+    _query("status", {"enum": ["active", "finished", "abandoned"]}, "session status"),
+    _query("connector_id", {"type": "integer", "minimum": 0}, "connector"),
+    _query("id_tag", {"type": "string", "maxLength": 20}, "id tag (case-insensitive)"),
+    _query(
+        "started_from",
+        {"type": "string", "format": "date-time"},
+        "started at or after (with offset)",
+    ),
+    _query("started_to", {"type": "string", "format": "date-time"}, "started before (with offset)"),
+    *PAGE,
+]
+LIST_ERRORS = {"400": "bad cursor", "422": "bad parameter (the field is named)"}
+
+
 PATHS: dict[str, dict[str, Any]] = {
     "/health": _get("Liveness, write and projection progress", m.HealthOut),
-    "/summary": _get("Counts of charge boxes and connections", m.SummaryOut, TENANT),
+    "/summary": _get(
+        "Counts of charge boxes, connections and active sessions", m.SummaryOut, TENANT
+    ),
     "/connections": {
         "get": {
             "summary": "Open connections keyed by charge box id",
@@ -96,26 +175,90 @@ PATHS: dict[str, dict[str, Any]] = {
         }
     },
     "/charge-boxes": _get(
-        "Charge boxes, cursor-paginated",
-        ChargeBoxPage,
-        TENANT,
-        *PAGE,
-        errors={"400": "bad cursor", "422": "bad parameter"},
+        "Charge boxes, cursor-paginated", ChargeBoxPage, TENANT, *PAGE, errors=LIST_ERRORS
     ),
     "/charge-boxes/{charge_box_id}": _get(
         "One charge box with its connectors",
         m.ChargeBoxOut,
         CHARGE_BOX_ID,
         TENANT,
-        errors={"404": "unknown charge box", "409": "id used by several tenants; send x-tenant-id"},
+        errors=BOX_ERRORS,
     ),
     "/evses/{charge_box_id}": _get(
         "A charge box in the original EVSE shape",
         m.EvseOut,
         CHARGE_BOX_ID,
         TENANT,
-        errors={"404": "unknown charge box", "409": "id used by several tenants; send x-tenant-id"},
+        errors=BOX_ERRORS,
     ),
+    "/sessions": _get(
+        "Charging sessions, newest first",
+        SessionPage,
+        TENANT,
+        _query("charge_box_id", {"type": "string"}, "charge box"),
+        *SESSION_FILTERS,
+        errors=LIST_ERRORS,
+    ),
+    "/sessions/{transaction_id}": _get(
+        "One session", m.SessionOut, TRANSACTION_ID, TENANT, errors={"404": "unknown transaction"}
+    ),
+    "/evses/{charge_box_id}/sessions": _get(
+        "Sessions of a charge box",
+        SessionPage,
+        CHARGE_BOX_ID,
+        TENANT,
+        *SESSION_FILTERS,
+        errors=LIST_ERRORS,
+    ),
+    "/charge-boxes/{charge_box_id}/sessions": _get(
+        "Sessions of a charge box",
+        SessionPage,
+        CHARGE_BOX_ID,
+        TENANT,
+        *SESSION_FILTERS,
+        errors=LIST_ERRORS,
+    ),
+    "/tokens": _get(
+        "Registered id tags of the tenant (x-tenant-id, else `default`)",
+        TokenPage,
+        TENANT,
+        *PAGE,
+        errors=LIST_ERRORS,
+    ),
+    "/tokens/{id_tag}": {
+        "get": _operation(
+            "One registered id tag",
+            m.TokenOut,
+            ID_TAG,
+            TENANT,
+            errors={"404": "not registered", "422": "id_tag longer than 20"},
+        ),
+        "put": {
+            **_operation(
+                "Register or change an id tag (200 changed, 201 created)",
+                m.TokenOut,
+                ID_TAG,
+                TENANT,
+                USER,
+                body=TokenIn,
+                errors={"422": "invalid body or id_tag (the field is named)"},
+            ),
+            "responses": {
+                "200": _json(m.TokenOut, "changed (or unchanged)"),
+                "201": _json(m.TokenOut, "created"),
+                "422": _error("invalid body or id_tag (the field is named)"),
+            },
+        },
+        "delete": _operation(
+            "Remove an id tag from the registry",
+            None,
+            ID_TAG,
+            TENANT,
+            USER,
+            status="204",
+            errors={"404": "not registered"},
+        ),
+    },
 }
 
 WEBSOCKETS = {
@@ -131,6 +274,11 @@ MODELS: list[type[BaseModel]] = [
     ChargeBoxPage,
     m.ChargeBoxOut,
     m.EvseOut,
+    SessionPage,
+    m.SessionOut,
+    TokenPage,
+    m.TokenOut,
+    TokenIn,
 ]
 
 
@@ -138,7 +286,8 @@ MODELS: list[type[BaseModel]] = [
 def build() -> dict[str, Any]:
     """The whole document (built once)."""
     _, schemas = models_json_schema(
-        [(model, "serialization") for model in MODELS], ref_template=REF
+        [(model, "validation" if model is TokenIn else "serialization") for model in MODELS],
+        ref_template=REF,
     )
     return {
         "openapi": "3.1.0",

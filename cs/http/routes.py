@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from cs.http import openapi, views, ws
+from cs.http import openapi, sessions, tokens, views, ws
 
 
 def setup_routes(app: web.Application) -> None:
@@ -16,4 +16,12 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/charge-boxes", views.charge_boxes)
     app.router.add_get("/charge-boxes/{charge_box_id}", views.charge_box)
     app.router.add_get("/evses/{charge_box_id}", views.evse)
+    app.router.add_get("/sessions", sessions.list_sessions)
+    app.router.add_get("/sessions/{transaction_id}", sessions.get_session)
+    app.router.add_get("/evses/{charge_box_id}/sessions", sessions.charge_box_sessions)
+    app.router.add_get("/charge-boxes/{charge_box_id}/sessions", sessions.charge_box_sessions)
+    app.router.add_get("/tokens", tokens.list_tokens)
+    app.router.add_get("/tokens/{id_tag}", tokens.get_token)
+    app.router.add_put("/tokens/{id_tag}", tokens.put_token)
+    app.router.add_delete("/tokens/{id_tag}", tokens.delete_token)
     app.router.add_get("/openapi.json", openapi.document)

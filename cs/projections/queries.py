@@ -6,6 +6,8 @@ Rows come back as plain dicts, ready for orjson; nothing here writes.
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -60,6 +62,33 @@ _OPEN_CONNECTION = """
 """
 
 
+@dataclass(frozen=True)
+class SessionFilter:
+    """The filters of `GET /sessions`; every one optional."""
+
+    tenant_id: str | None = None
+    status: str | None = None
+    charge_box_id: str | None = None
+    connector_id: int | None = None
+    id_tag: str | None = None
+    started_from: datetime | None = None
+    started_to: datetime | None = None
+
+    def sql(self) -> tuple[list[str], dict[str, Any]]:
+        clauses = {
+            "tenant_id": "tenant_id = %(tenant_id)s",
+            "status": "status = %(status)s",
+            "charge_box_id": "charge_box_id = %(charge_box_id)s",
+            "connector_id": "connector_id = %(connector_id)s",
+            "id_tag": "upper(id_tag) = upper(%(id_tag)s)",
+            "started_from": "started_at >= %(started_from)s",
+            "started_to": "started_at < %(started_to)s",
+        }
+        values = {name: getattr(self, name) for name in clauses}
+        present = {name: value for name, value in values.items() if value is not None}
+        return [clauses[name] for name in present], present
+
+
 class ReadModels:
     """Read access to connections, charge boxes and connectors."""
 
@@ -81,7 +110,9 @@ class ReadModels:
               (SELECT count(DISTINCT (tenant_id, charge_box_id)) FROM rm_connections
                 WHERE closed_at IS NULL AND (%(t)s::text IS NULL OR tenant_id = %(t)s)) AS boxes_on,
               (SELECT count(*) FROM rm_charge_boxes
-                WHERE %(t)s::text IS NULL OR tenant_id = %(t)s) AS boxes
+                WHERE %(t)s::text IS NULL OR tenant_id = %(t)s) AS boxes,
+              (SELECT count(*) FROM rm_sessions
+                WHERE status = 'active' AND (%(t)s::text IS NULL OR tenant_id = %(t)s)) AS active
             """,
             {"t": tenant_id},  # type: ignore[arg-type]
         )
@@ -91,6 +122,7 @@ class ReadModels:
             "connected_charge_boxes": row["boxes_on"],
             "open_connections": row["open"],
             "charge_boxes": row["boxes"],
+            "active_sessions": row["active"],
         }
 
     async def open_connections(self, tenant_id: str | None) -> list[dict[str, Any]]:
@@ -155,11 +187,68 @@ class ReadModels:
         box = rows[0]
         box["connectors"] = await self._all(
             """
-            SELECT connector_id, status, error_code, info, vendor_id, vendor_error_code,
-                   status_reported_at, status_received_at
-            FROM rm_connectors WHERE tenant_id = %s AND charge_box_id = %s
-            ORDER BY connector_id
+            SELECT COALESCE(c.connector_id, s.connector_id) AS connector_id, c.status,
+                   c.error_code, c.info, c.vendor_id, c.vendor_error_code, c.status_reported_at,
+                   c.status_received_at, s.transaction_id AS active_transaction_id
+            FROM (SELECT * FROM rm_connectors WHERE tenant_id = %(t)s AND charge_box_id = %(b)s) c
+            FULL JOIN (
+                SELECT connector_id, transaction_id, started_at FROM rm_sessions
+                WHERE status = 'active' AND tenant_id = %(t)s AND charge_box_id = %(b)s
+            ) s ON s.connector_id = c.connector_id
+            ORDER BY 1, s.started_at DESC
             """,
-            (box["tenant_id"], charge_box_id),
+            {"t": box["tenant_id"], "b": charge_box_id},  # type: ignore[arg-type]
         )
+        # One row per connector: the newest active session wins (there is normally one).
+        connectors: dict[int, dict[str, Any]] = {}
+        for connector in box["connectors"]:
+            connectors.setdefault(connector["connector_id"], connector)
+        box["connectors"] = list(connectors.values())
         return box
+
+    async def sessions(
+        self, filters: SessionFilter, *, limit: int, after: list[Any] | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """A page of sessions, newest start first, and the cursor of the next page."""
+        where, params = filters.sql()
+        if after is not None:
+            where.append("(started_at, transaction_id) < (%(a_at)s::timestamptz, %(a_tx)s)")
+            params.update({"a_at": after[0], "a_tx": after[1]})
+        params["n"] = limit + 1
+        rows = await self._all(
+            f"SELECT * FROM rm_sessions WHERE {' AND '.join(where) or 'true'} "
+            "ORDER BY started_at DESC, transaction_id DESC LIMIT %(n)s",
+            params,  # type: ignore[arg-type]
+        )
+        next_cursor = None
+        if len(rows) > limit:
+            rows = rows[:limit]
+            last = rows[-1]
+            next_cursor = encode_cursor([last["started_at"].isoformat(), last["transaction_id"]])
+        return rows, next_cursor
+
+    async def session(self, transaction_id: int, tenant_id: str | None) -> dict[str, Any] | None:
+        rows = await self._all(
+            "SELECT * FROM rm_sessions WHERE transaction_id = %(tx)s "
+            "AND (%(t)s::text IS NULL OR tenant_id = %(t)s)",
+            {"tx": transaction_id, "t": tenant_id},  # type: ignore[arg-type]
+        )
+        return rows[0] if rows else None
+
+    async def tokens(
+        self, tenant_id: str, *, limit: int, after: list[Any] | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """Registered id tags of a tenant, by id tag."""
+        rows = await self._all(
+            "SELECT tenant_id, id_tag, status, expiry_date, parent_id_tag, active_transactions, "
+            "updated_at, last_decision, last_decision_at, last_charge_box_id FROM rm_id_tags "
+            "WHERE registered AND tenant_id = %(t)s "
+            "AND (%(a)s::text IS NULL OR upper(id_tag) > %(a)s) "
+            "ORDER BY upper(id_tag) LIMIT %(n)s",
+            {"t": tenant_id, "a": after[0] if after else None, "n": limit + 1},  # type: ignore[arg-type]
+        )
+        next_cursor = None
+        if len(rows) > limit:
+            rows = rows[:limit]
+            next_cursor = encode_cursor([rows[-1]["id_tag"].upper()])
+        return rows, next_cursor

@@ -2,41 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
-from cs.bootstrap import bootstrap
-from cs.config import Settings
 from cs.domain.ocpp16 import ChargePointErrorCode, ChargePointStatus
 from cs.http import models
-from cs.http.app import init_app
 from cs.http.openapi import ChargeBoxPage
+from tests.integration.conftest import base, get_json
 from tests.support.builders import a_boot_notification, a_status_notification
 from tests.support.client import TestChargePoint
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-async def client(database_url: str, tmp_path: Any) -> AsyncIterator[TestClient[Any, Any]]:
-    settings = Settings(database_url=database_url, data_dir=tmp_path, node="in-process")
-    app = init_app(bootstrap(settings))
-    async with TestClient(TestServer(app)) as client:
-        yield client
-
-
-def base(client: TestClient[Any, Any]) -> str:
-    return str(client.make_url("")).rstrip("/")
-
-
-async def get_json(client: TestClient[Any, Any], path: str, **headers: str) -> tuple[int, Any]:
-    response = await client.get(path, headers=headers)
-    return response.status, await response.json()
 
 
 async def test_a_handshake_without_ocpp16_is_refused_with_a_reason(
@@ -120,6 +100,7 @@ async def test_every_route_is_in_the_openapi_document(client: TestClient[Any, An
             assert path in spec["info"]["description"]
         elif route.method != "HEAD":
             assert path in documented, f"{route.method} {path} is not documented"
+            assert route.method.lower() in spec["paths"][path], f"{route.method} {path}"
 
 
 async def test_responses_follow_their_documented_models(client: TestClient[Any, Any]) -> None:

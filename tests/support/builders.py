@@ -30,3 +30,50 @@ def a_status_notification(**overrides: Any) -> dict[str, Any]:
     }
     payload.update(overrides)
     return {k: v for k, v in payload.items() if v is not None}
+
+
+def a_start_transaction(**overrides: Any) -> dict[str, Any]:
+    payload = {
+        "connectorId": 1,
+        "idTag": "TAG-1",
+        "meterStart": 1000,
+        "timestamp": "2026-11-25T10:00:00.000Z",
+    }
+    payload.update(overrides)
+    return {k: v for k, v in payload.items() if v is not None}
+
+
+def a_stop_transaction(transaction_id: int, **overrides: Any) -> dict[str, Any]:
+    payload = {
+        "transactionId": transaction_id,
+        "meterStop": 8500,
+        "timestamp": "2026-11-25T11:30:00.000Z",
+        "reason": "Local",
+        "idTag": "TAG-1",
+    }
+    payload.update(overrides)
+    return {k: v for k, v in payload.items() if v is not None}
+
+
+def a_meter_value(timestamp: str, *samples: dict[str, Any]) -> dict[str, Any]:
+    return {"timestamp": timestamp, "sampledValue": list(samples)}
+
+
+def a_sample(
+    value: str, measurand: str | None = None, unit: str | None = None, **more: Any
+) -> dict[str, Any]:
+    sample: dict[str, Any] = {"value": value, **more}
+    if measurand is not None:
+        sample["measurand"] = measurand
+    if unit is not None:
+        sample["unit"] = unit
+    return sample
+
+
+def a_meter_values(
+    transaction_id: int | None, *meter_values: dict[str, Any], connector_id: int = 1
+) -> dict[str, Any]:
+    payload: dict[str, Any] = {"connectorId": connector_id, "meterValue": list(meter_values)}
+    if transaction_id is not None:
+        payload["transactionId"] = transaction_id
+    return payload

@@ -10,9 +10,13 @@ from uuid import uuid4
 
 from aiohttp import web
 
+from cs.adapters.ocpp16.actions.authorize import AuthorizeHandler
 from cs.adapters.ocpp16.actions.boot_notification import BootNotificationHandler
 from cs.adapters.ocpp16.actions.heartbeat import HeartbeatHandler
+from cs.adapters.ocpp16.actions.meter_values import MeterValuesHandler
+from cs.adapters.ocpp16.actions.start_transaction import StartTransactionHandler
 from cs.adapters.ocpp16.actions.status_notification import StatusNotificationHandler
+from cs.adapters.ocpp16.actions.stop_transaction import StopTransactionHandler
 from cs.adapters.ocpp16.chargepoint import DurableChargePoint, SessionEndedError
 from cs.adapters.ocpp16.schemas import PayloadValidator
 from cs.adapters.ocpp16.transport import (
@@ -31,9 +35,13 @@ SUBPROTOCOL = "ocpp1.6"
 
 
 class CentralSystemChargePoint(
+    AuthorizeHandler,
     BootNotificationHandler,
     HeartbeatHandler,
+    MeterValuesHandler,
+    StartTransactionHandler,
     StatusNotificationHandler,
+    StopTransactionHandler,
     DurableChargePoint,
 ):
     """A connected OCPP 1.6 charge point with every action the central system serves."""

@@ -1,0 +1,41 @@
+"""OCPP 1.6 transaction ids from a PostgreSQL sequence, behind the `TransactionIds` port."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from typing import Any
+
+from psycopg_pool import AsyncConnectionPool
+
+DDL = "CREATE SEQUENCE IF NOT EXISTS cs_transaction_ids AS integer MINVALUE 1 NO CYCLE"
+
+
+class SequenceTransactionIds:
+    """Positive 32-bit ids, unique across restarts and nodes, fetched `block` at a time.
+
+    Ids fetched but not handed out when the process stops are simply never used (gaps
+    are harmless); a sequence never returns a value twice.
+    """
+
+    def __init__(self, pool: AsyncConnectionPool[Any], *, block: int = 20) -> None:
+        self._pool = pool
+        self._block = block
+        self._free: deque[int] = deque()
+        self._refilling: asyncio.Lock | None = None
+
+    async def next(self) -> int:
+        while not self._free:
+            if self._refilling is None:
+                self._refilling = asyncio.Lock()
+            async with self._refilling:
+                if not self._free:
+                    await self._refill()
+        return self._free.popleft()
+
+    async def _refill(self) -> None:
+        async with self._pool.connection() as conn:
+            cursor = await conn.execute(
+                "SELECT nextval('cs_transaction_ids') FROM generate_series(1, %s)", (self._block,)
+            )
+            self._free.extend(int(row[0]) for row in await cursor.fetchall())

@@ -1,0 +1,354 @@
+"""The charging session aggregate: one OCPP 1.6 transaction, from start to stop."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from cs.domain import ids
+from cs.domain.metering import NEGATIVE_ENERGY, TIMESTAMPS_OUT_OF_ORDER, Sample, summarise
+
+ACTIVE, FINISHED, ABANDONED = "active", "finished", "abandoned"
+
+
+@dataclass(frozen=True)
+class StartData:
+    """A StartTransaction as the charge point sent it (OCPP 1.6 section 6.46)."""
+
+    tenant_id: str
+    charge_box_id: str
+    connector_id: int
+    id_tag: str
+    meter_start: int
+    started_at: datetime
+    reservation_id: int | None
+
+
+@dataclass(frozen=True)
+class StopData:
+    """A StopTransaction as the charge point sent it (OCPP 1.6 section 6.50)."""
+
+    meter_stop: int
+    stopped_at: datetime
+    reason: str | None
+    id_tag: str | None
+    transaction_data: list[dict[str, Any]]
+
+
+class ChargingSession(Aggregate):
+    """A charging session identified by its transaction id.
+
+    Records the start, every meter value report, and the stop, exactly as sent, and
+    keeps a small running summary (energy register, max power, last state of charge) so
+    loading a session never depends on how many meter values it received. Impossible
+    values are kept and flagged, never rejected: the charger has already delivered the
+    energy, and billing must see what it reported.
+    """
+
+    TOPIC = "cs.ChargingSession"
+
+    class Event(Aggregate.Event):
+        """Base of every session event."""
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "cs.ChargingSession.Created"
+
+    class Started(Created):
+        """The charge point started a transaction and was given `transaction_id`."""
+
+        TOPIC = "cs.ChargingSession.Started"
+        transaction_id: int
+        tenant_id: str
+        charge_box_id: str
+        connector_id: int
+        id_tag: str
+        id_tag_status: str
+        meter_start: int
+        started_at: datetime
+        reservation_id: int | None
+        connection_id: UUID | None
+        message_id: str | None
+
+    class MeterValuesReported(Event):
+        """Meter values for this transaction, as sent (MeterValues or transactionData)."""
+
+        TOPIC = "cs.ChargingSession.MeterValuesReported"
+        connector_id: int
+        meter_values: list[dict[str, Any]]
+        source: str  # MeterValues or StopTransaction
+        last_energy_wh: float | None
+        max_power_w: float | None
+        last_soc: float | None
+        last_sample_at: datetime | None
+        flags: list[str]
+        connection_id: UUID | None
+        message_id: str | None
+
+        def apply(self, session: ChargingSession) -> None:
+            session.last_energy_wh = self.last_energy_wh
+            session.max_power_w = self.max_power_w
+            session.last_soc = self.last_soc
+            session.last_sample_at = self.last_sample_at
+            session.meter_value_reports += 1
+            session.add_flags(self.flags)
+
+    class Stopped(Event):
+        """The charge point stopped the transaction; energy and duration as computed."""
+
+        TOPIC = "cs.ChargingSession.Stopped"
+        meter_stop: int
+        stopped_at: datetime
+        reason: str | None
+        stop_id_tag: str | None
+        stop_id_tag_status: str | None
+        energy_wh: int
+        duration_seconds: float
+        flags: list[str]
+        connection_id: UUID | None
+        message_id: str | None
+
+        def apply(self, session: ChargingSession) -> None:
+            session.status = FINISHED
+            session.meter_stop = self.meter_stop
+            session.stopped_at = self.stopped_at
+            session.add_flags(self.flags)
+
+    class StopRepeated(Event):
+        """A StopTransaction for a session already stopped (charge points retry stops)."""
+
+        TOPIC = "cs.ChargingSession.StopRepeated"
+        meter_stop: int
+        stopped_at: datetime
+        reason: str | None
+        connection_id: UUID | None
+        message_id: str | None
+
+    class StartRepeated(Event):
+        """The same StartTransaction again (lost answer); answered with the same id."""
+
+        TOPIC = "cs.ChargingSession.StartRepeated"
+        connection_id: UUID | None
+        message_id: str | None
+
+    class Abandoned(Event):
+        """Closed without a stop, because another session started on its connector."""
+
+        TOPIC = "cs.ChargingSession.Abandoned"
+        replaced_by: int
+
+        def apply(self, session: ChargingSession) -> None:
+            session.status = ABANDONED
+
+    def __init__(
+        self,
+        transaction_id: int,
+        tenant_id: str,
+        charge_box_id: str,
+        connector_id: int,
+        id_tag: str,
+        id_tag_status: str,
+        meter_start: int,
+        started_at: datetime,
+        reservation_id: int | None,
+        connection_id: UUID | None,
+        message_id: str | None,
+    ) -> None:
+        self.transaction_id = transaction_id
+        self.tenant_id = tenant_id
+        self.charge_box_id = charge_box_id
+        self.connector_id = connector_id
+        self.id_tag = id_tag
+        self.meter_start = meter_start
+        self.started_at = started_at
+        self.status = ACTIVE
+        self.meter_stop: int | None = None
+        self.stopped_at: datetime | None = None
+        self.last_energy_wh: float | None = None
+        self.max_power_w: float | None = None
+        self.last_soc: float | None = None
+        self.last_sample_at: datetime | None = None
+        self.meter_value_reports = 0
+        self.flags: tuple[str, ...] = ()
+
+    @classmethod
+    def start(
+        cls,
+        transaction_id: int,
+        data: StartData,
+        *,
+        id_tag_status: str,
+        connection_id: UUID | None,
+        message_id: str | None,
+        at: datetime,
+    ) -> ChargingSession:
+        return cls._create(
+            cls.Started,
+            id=ids.session_id(transaction_id),
+            timestamp=at,
+            transaction_id=transaction_id,
+            tenant_id=data.tenant_id,
+            charge_box_id=data.charge_box_id,
+            connector_id=data.connector_id,
+            id_tag=data.id_tag,
+            id_tag_status=id_tag_status,
+            meter_start=data.meter_start,
+            started_at=data.started_at,
+            reservation_id=data.reservation_id,
+            connection_id=connection_id,
+            message_id=message_id,
+        )
+
+    @property
+    def active(self) -> bool:
+        return self.status == ACTIVE
+
+    def belongs_to(self, tenant_id: str, charge_box_id: str) -> bool:
+        return (self.tenant_id, self.charge_box_id) == (tenant_id, charge_box_id)
+
+    def add_flags(self, flags: Sequence[str]) -> None:
+        if flags:
+            self.flags = tuple(sorted({*self.flags, *flags}))
+
+    def report_meter_values(
+        self,
+        connector_id: int,
+        meter_values: list[dict[str, Any]],
+        batch: Sequence[Sample],
+        *,
+        source: str,
+        connection_id: UUID | None,
+        message_id: str | None,
+        at: datetime,
+    ) -> None:
+        """Record meter values and fold them into the running summary."""
+        summary = summarise(
+            batch,
+            last_energy_wh=self.last_energy_wh,
+            max_power_w=self.max_power_w,
+            last_soc=self.last_soc,
+            last_sample_at=self.last_sample_at,
+        )
+        self.trigger_event(
+            self.MeterValuesReported,
+            timestamp=at,
+            connector_id=connector_id,
+            meter_values=meter_values,
+            source=source,
+            last_energy_wh=summary.last_energy_wh,
+            max_power_w=summary.max_power_w,
+            last_soc=summary.last_soc,
+            last_sample_at=summary.last_sample_at,
+            flags=list(summary.flags),
+            connection_id=connection_id,
+            message_id=message_id,
+        )
+
+    def stop(
+        self,
+        data: StopData,
+        *,
+        stop_id_tag_status: str | None,
+        connection_id: UUID | None,
+        message_id: str | None,
+        at: datetime,
+    ) -> None:
+        """Record the stop; a second stop is recorded as `StopRepeated` and changes nothing."""
+        if self.status == FINISHED:
+            self.trigger_event(
+                self.StopRepeated,
+                timestamp=at,
+                meter_stop=data.meter_stop,
+                stopped_at=data.stopped_at,
+                reason=data.reason,
+                connection_id=connection_id,
+                message_id=message_id,
+            )
+            return
+        energy_wh = data.meter_stop - self.meter_start
+        duration = (data.stopped_at - self.started_at).total_seconds()
+        flags = []
+        if energy_wh < 0:
+            flags.append(NEGATIVE_ENERGY)
+        if duration < 0:
+            flags.append(TIMESTAMPS_OUT_OF_ORDER)
+        self.trigger_event(
+            self.Stopped,
+            timestamp=at,
+            meter_stop=data.meter_stop,
+            stopped_at=data.stopped_at,
+            reason=data.reason,
+            stop_id_tag=data.id_tag,
+            stop_id_tag_status=stop_id_tag_status,
+            energy_wh=energy_wh,
+            duration_seconds=duration,
+            flags=flags,
+            connection_id=connection_id,
+            message_id=message_id,
+        )
+
+    def repeat_start(
+        self, *, connection_id: UUID | None, message_id: str | None, at: datetime
+    ) -> None:
+        self.trigger_event(
+            self.StartRepeated, timestamp=at, connection_id=connection_id, message_id=message_id
+        )
+
+    def abandon(self, replaced_by: int, at: datetime) -> None:
+        if self.status == ACTIVE:
+            self.trigger_event(self.Abandoned, timestamp=at, replaced_by=replaced_by)
+
+
+class StartKey(Aggregate):
+    """Claims one StartTransaction's content (box, connector, tag, timestamp, meterStart).
+
+    Saved with the session it started; a second StartTransaction with the same content
+    finds it and gets the same transaction id instead of a second session.
+    """
+
+    TOPIC = "cs.StartKey"
+
+    class Event(Aggregate.Event):
+        """Base of every start key event."""
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "cs.StartKey.Created"
+
+    class Claimed(Created):
+        TOPIC = "cs.StartKey.Claimed"
+        key: str
+        transaction_id: int
+        id_tag_status: str
+
+    def __init__(self, key: str, transaction_id: int, id_tag_status: str) -> None:
+        self.key = key
+        self.transaction_id = transaction_id
+        self.id_tag_status = id_tag_status
+
+    @staticmethod
+    def key_of(data: StartData, raw_timestamp: str) -> str:
+        return "|".join(
+            (
+                data.tenant_id,
+                data.charge_box_id,
+                str(data.connector_id),
+                ids.normalise_id_tag(data.id_tag),
+                raw_timestamp,
+                str(data.meter_start),
+            )
+        )
+
+    @classmethod
+    def claim(cls, key: str, transaction_id: int, id_tag_status: str, at: datetime) -> StartKey:
+        return cls._create(
+            cls.Claimed,
+            id=ids.start_key_id(key),
+            timestamp=at,
+            key=key,
+            transaction_id=transaction_id,
+            id_tag_status=id_tag_status,
+        )

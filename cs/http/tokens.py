@@ -1,0 +1,98 @@
+"""REST: the id tag registry (`/tokens`)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from aiohttp import web
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+
+from cs.domain.authorization import AuthorizationStatus
+from cs.domain.ids import DEFAULT_TENANT
+from cs.domain.idtag import IdTag
+from cs.http.errors import NotFoundError, UnprocessableError
+from cs.http.jsonio import json_response
+from cs.http.keys import SYSTEM
+from cs.http.views import PageQuery, tenant_of
+from cs.projections.queries import decode_cursor
+
+USER_HEADER = "x-user-id"
+
+
+class TokenIn(BaseModel):
+    """A registration: OCPP 1.6 IdTagInfo fields (section 7.18)."""
+
+    model_config = ConfigDict(extra="forbid")
+    status: Literal["Accepted", "Blocked", "Expired", "Invalid"]
+    expiry_date: AwareDatetime | None = None
+    parent_id_tag: str | None = Field(default=None, min_length=1, max_length=20)
+
+
+class _IdTagPath(BaseModel):
+    id_tag: str = Field(min_length=1, max_length=20, description="CiString20")
+
+
+def _id_tag(request: web.Request) -> str:
+    try:
+        return _IdTagPath(id_tag=request.match_info["id_tag"]).id_tag
+    except ValidationError as error:
+        raise UnprocessableError(
+            "id_tag must be 1 to 20 characters (OCPP CiString20)",
+            problems=error.errors(include_url=False),
+        ) from None
+
+
+def _tenant(request: web.Request) -> str:
+    return tenant_of(request) or DEFAULT_TENANT
+
+
+def token_body(tag: IdTag) -> dict[str, Any]:
+    return {
+        "tenant_id": tag.tenant_id,
+        "id_tag": tag.id_tag,
+        "status": tag.status,
+        "expiry_date": tag.expiry_date,
+        "parent_id_tag": tag.parent_id_tag,
+        "active_transactions": list(tag.active_transactions),
+    }
+
+
+async def put_token(request: web.Request) -> web.Response:
+    id_tag = _id_tag(request)
+    body = TokenIn.model_validate_json(await request.read() or b"{}")
+    tag, created = await request.app[SYSTEM].services.tokens.put(
+        _tenant(request),
+        id_tag,
+        AuthorizationStatus(body.status),
+        expiry_date=body.expiry_date,
+        parent_id_tag=body.parent_id_tag,
+        by=request.headers.get(USER_HEADER),
+    )
+    return json_response(token_body(tag), status=201 if created else 200)
+
+
+async def get_token(request: web.Request) -> web.Response:
+    id_tag = _id_tag(request)
+    tag = await request.app[SYSTEM].services.tokens.get(_tenant(request), id_tag)
+    if tag is None:
+        raise NotFoundError(f"id tag {id_tag!r} is not registered", id_tag=id_tag)
+    return json_response(token_body(tag))
+
+
+async def delete_token(request: web.Request) -> web.Response:
+    id_tag = _id_tag(request)
+    removed = await request.app[SYSTEM].services.tokens.delete(
+        _tenant(request), id_tag, by=request.headers.get(USER_HEADER)
+    )
+    if not removed:
+        raise NotFoundError(f"id tag {id_tag!r} is not registered", id_tag=id_tag)
+    return web.Response(status=204)
+
+
+async def list_tokens(request: web.Request) -> web.Response:
+    page = PageQuery.model_validate(dict(request.query))
+    after = decode_cursor(page.cursor, 1) if page.cursor else None
+    rows, next_cursor = await request.app[SYSTEM].read_models.tokens(
+        _tenant(request), limit=page.limit, after=after
+    )
+    return json_response({"items": rows, "next_cursor": next_cursor})
