@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from concurrent.futures import ThreadPoolExecutor
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import ocpp.messages
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
+from cs.adapters.child import ChildProcess
 from cs.adapters.clock import SystemClock
 from cs.adapters.embedded_pg import EmbeddedPostgres
 from cs.adapters.eventstore import EventStore, eventstore_env
@@ -43,22 +44,44 @@ _SESSION = {"autocommit": True, "options": "-c timezone=UTC"}
 
 
 @dataclass
+class Storage:
+    """The database side shared by `cs serve` and `cs project`."""
+
+    database_url: str
+    store: EventStore
+    sync_pool: ConnectionPool[Any]
+    runner: ProjectionRunner
+    embedded: EmbeddedPostgres | None
+
+    def close(self) -> None:
+        self.sync_pool.close()
+        self.store.close()
+        if self.embedded is not None:
+            self.embedded.stop()
+
+
+@dataclass
 class System:
     """Everything a running node is made of, with its start and stop sequence."""
 
     settings: Settings
     clock: Clock
-    store: EventStore
+    storage: Storage
     writer: GroupCommitWriter
-    runner: ProjectionRunner
     services: Services
     hub: ChargePointHub
     read_models: ReadModels
-    sync_pool: ConnectionPool[Any]
     async_pool: AsyncConnectionPool[Any]
-    executor: ThreadPoolExecutor
-    embedded: EmbeddedPostgres | None = None
+    projector: ChildProcess | None = None
     started: bool = field(default=False, init=False)
+
+    @property
+    def store(self) -> EventStore:
+        return self.storage.store
+
+    @property
+    def runner(self) -> ProjectionRunner:
+        return self.storage.runner
 
     async def start(self) -> None:
         """Open pools, catch the read models up, record this node's start, serve."""
@@ -68,21 +91,24 @@ class System:
         await loop.run_in_executor(None, self.runner.catch_up)
         await self._record_start()
         await loop.run_in_executor(None, self.runner.catch_up)
-        self.runner.start()
+        mode = self.settings.projections
+        if mode == "thread":
+            self.runner.start()
+        elif mode == "process":
+            self.projector = ChildProcess("project", {"CS_DATABASE_URL": self.storage.database_url})
+            await self.projector.start()
         self.started = True
-        log.info("node %s ready", self.settings.node_name())
+        log.info("node %s ready (projections: %s)", self.settings.node_name(), mode)
 
     async def stop(self) -> None:
-        """Commit what is queued, stop the threads, close every pool."""
+        """Commit what is queued, stop the projections, close every pool."""
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, self.writer.close)
+        if self.projector is not None:
+            await self.projector.stop()
         await loop.run_in_executor(None, self.runner.stop)
         await self.async_pool.close()
-        self.sync_pool.close()
-        self.executor.shutdown(wait=False)
-        self.store.close()
-        if self.embedded is not None:
-            self.embedded.stop()
+        self.storage.close()
         self.started = False
 
     async def _record_start(self) -> None:
@@ -94,9 +120,11 @@ class System:
         await self.services.nodes.started(uow, node, orphaned)
         await self.writer.submit(uow.build())
 
-    def status(self) -> dict[str, Any]:
-        stats, runner = self.writer.stats, self.runner.stats
+    async def status(self) -> dict[str, Any]:
+        stats = self.writer.stats
         head = stats.last_notification_id
+        positions = await self.read_models.projection_positions()
+        slowest = min(positions.values(), default=head)
         return {
             "status": "ok" if self.started else "starting",
             "node": self.settings.node_name(),
@@ -110,31 +138,29 @@ class System:
                 "last_notification_id": head,
             },
             "projections": {
-                "positions": dict(runner.positions),
-                "lag_events": max((head - p for p in runner.positions.values()), default=0),
-                "lag_seconds": round(runner.lag_seconds, 3),
+                "mode": self.settings.projections,
+                "positions": positions,
+                "lag_events": max(0, head - slowest),
+                "lag_seconds": round(stats.seconds_behind(slowest, time.time()), 3),
             },
         }
 
 
-def bootstrap(settings: Settings, *, clock: Clock | None = None) -> System:
-    """Build a node from `settings`; connects to (or starts) PostgreSQL, creates tables."""
-    clock = clock or SystemClock()
+def open_storage(settings: Settings) -> Storage:
+    """Connect to (or start) PostgreSQL and create every table and sequence."""
     ocpp.messages.ASYNC_VALIDATION = False  # CPU-bound: a thread hop only adds cost
     logging.getLogger("ocpp").setLevel(logging.WARNING)
-
     embedded = None
     database_url = settings.database_url
     if database_url is None:
         embedded = EmbeddedPostgres(settings.data_dir)
         database_url = embedded.start()
-
     store = EventStore(env=eventstore_env(database_url, pool_size=settings.db_pool_size))
     sync_pool: ConnectionPool[Any] = ConnectionPool(
         conninfo=database_url, kwargs=_SESSION, min_size=1, max_size=4, open=True, name="cs-sync"
     )
     runner = ProjectionRunner(
-        recorder=store.recorder,
+        events_table=store.recorder.events_table_name,  # type: ignore[attr-defined]
         mapper=store.mapper,
         pool=sync_pool,
         projections=[
@@ -144,17 +170,34 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> System:
             IdTagsProjection(),
         ],
         batch_size=settings.projection_batch_size,
+        conninfo=database_url,
+        channel=store.recorder.channel_name,  # type: ignore[attr-defined]
     )
     runner.create_tables()
     with sync_pool.connection() as conn:
         conn.execute(TRANSACTION_IDS_DDL)
+    return Storage(database_url, store, sync_pool, runner, embedded)
+
+
+def bootstrap(settings: Settings, *, clock: Clock | None = None) -> System:
+    """Build a node from `settings`; connects to (or starts) PostgreSQL, creates tables."""
+    clock = clock or SystemClock()
+    storage = open_storage(settings)
     writer = GroupCommitWriter(
-        store, max_batch_events=settings.commit_max_batch_events, on_commit=[runner.wake]
+        storage.store,
+        max_batch_events=settings.commit_max_batch_events,
+        on_commit=[storage.runner.wake],
     )
-    executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="cs-load")
-    cache = AggregateCache(StoreLoader(store, executor), maxsize=settings.aggregate_cache_size)
     async_pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
-        conninfo=database_url, kwargs=_SESSION, min_size=1, max_size=8, open=False, name="cs-read"
+        conninfo=storage.database_url,
+        kwargs=_SESSION,
+        min_size=2,
+        max_size=12,
+        open=False,
+        name="cs-read",
+    )
+    cache = AggregateCache(
+        StoreLoader(storage.store, async_pool), maxsize=settings.aggregate_cache_size
     )
     services = Services(
         charge_points=ChargePointService(
@@ -185,14 +228,10 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> System:
     return System(
         settings=settings,
         clock=clock,
-        store=store,
+        storage=storage,
         writer=writer,
-        runner=runner,
         services=services,
         hub=hub,
         read_models=ReadModels(async_pool),
-        sync_pool=sync_pool,
         async_pool=async_pool,
-        executor=executor,
-        embedded=embedded,
     )

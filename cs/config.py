@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import socket
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -41,6 +42,15 @@ class Settings(BaseSettings):
 
     unknown_id_tags: UnknownTagPolicy = Field(
         default=UnknownTagPolicy.REJECT, description="answer for id tags not in the registry"
+    )
+
+    projections: Literal["process", "thread", "off"] = Field(
+        default="process",
+        description="run the read-model projections in a child process of `cs serve`, in a "
+        "thread of it, or not at all (another node or `cs project` runs them)",
+    )
+    event_loop: Literal["uvloop", "asyncio"] = Field(
+        default="uvloop", description="uvloop when installed (it is a dependency), else asyncio"
     )
 
     amqp_url: str | None = None

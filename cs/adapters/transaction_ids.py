@@ -18,22 +18,24 @@ class SequenceTransactionIds:
     are harmless); a sequence never returns a value twice.
     """
 
-    def __init__(self, pool: AsyncConnectionPool[Any], *, block: int = 20) -> None:
+    def __init__(self, pool: AsyncConnectionPool[Any], *, block: int = 100) -> None:
         self._pool = pool
         self._block = block
         self._free: deque[int] = deque()
-        self._refilling: asyncio.Lock | None = None
+        self._refill: asyncio.Task[None] | None = None
 
     async def next(self) -> int:
-        while not self._free:
-            if self._refilling is None:
-                self._refilling = asyncio.Lock()
-            async with self._refilling:
-                if not self._free:
-                    await self._refill()
+        """An id; refills in the background before running dry, so this rarely waits."""
+        refill = self._refill
+        if len(self._free) < self._block // 3 and (refill is None or refill.done()):
+            refill = self._refill = asyncio.ensure_future(self._fetch())
+        while not self._free and refill is not None:
+            await asyncio.shield(refill)
+            if not self._free:
+                refill = self._refill = asyncio.ensure_future(self._fetch())
         return self._free.popleft()
 
-    async def _refill(self) -> None:
+    async def _fetch(self) -> None:
         async with self._pool.connection() as conn:
             cursor = await conn.execute(
                 "SELECT nextval('cs_transaction_ids') FROM generate_series(1, %s)", (self._block,)

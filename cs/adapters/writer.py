@@ -9,12 +9,13 @@ load batches grow by themselves and the cost of a commit is shared.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import logging
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError
@@ -35,6 +36,17 @@ class WriterStats:
     failed_units: int = 0
     commit_seconds: float = 0.0
     last_notification_id: int = 0
+    # (last notification id, wall time) of recent commits: how far behind a reader is.
+    recent: deque[tuple[int, float]] = field(default_factory=lambda: deque(maxlen=50_000))
+
+    def seconds_behind(self, position: int, now: float) -> float:
+        """How long ago the first event after `position` was committed (0 if none)."""
+        recent = self.recent
+        if not recent or position >= recent[-1][0]:
+            return 0.0
+        index = bisect.bisect_right(recent, position, key=lambda item: item[0])
+        committed_at = recent[index][1] if index < len(recent) else recent[-1][1]
+        return max(0.0, now - committed_at)
 
 
 class _Job:
@@ -173,6 +185,7 @@ class GroupCommitWriter:
         stats.commit_seconds += seconds
         if notification_ids:
             stats.last_notification_id = max(stats.last_notification_id, notification_ids[-1])
+            stats.recent.append((stats.last_notification_id, time.time()))
             for listener in self._on_commit:
                 listener(stats.last_notification_id)
 

@@ -56,12 +56,28 @@ class AggregateCache:
         handle = self.peek(aggregate_id)
         if handle is not None:
             return handle
+        aggregate = await asyncio.shield(self._request(aggregate_id))
+        return self._install(aggregate_id, aggregate)
+
+    async def get_many(self, *aggregate_ids: UUID) -> list[Handle[Aggregate] | None]:
+        """Several handles; the ones not in memory are loaded together (one round trip)."""
+        found = {aggregate_id: self.peek(aggregate_id) for aggregate_id in aggregate_ids}
+        missing = {i: self._request(i) for i, handle in found.items() if handle is None}
+        if missing:
+            loaded = await asyncio.gather(*(asyncio.shield(f) for f in missing.values()))
+            for aggregate_id, aggregate in zip(missing, loaded, strict=True):
+                found[aggregate_id] = self._install(aggregate_id, aggregate)
+        return [found[aggregate_id] for aggregate_id in aggregate_ids]
+
+    def _request(self, aggregate_id: UUID) -> asyncio.Future[Aggregate | None]:
         pending = self._loading.get(aggregate_id)
         if pending is None:
             pending = asyncio.ensure_future(self._loader.load(aggregate_id))
             self._loading[aggregate_id] = pending
             pending.add_done_callback(lambda _: self._loading.pop(aggregate_id, None))
-        aggregate = await asyncio.shield(pending)
+        return pending
+
+    def _install(self, aggregate_id: UUID, aggregate: Aggregate | None) -> Handle[Aggregate] | None:
         # Another caller may have installed a handle (or created the aggregate) meanwhile.
         handle = self.peek(aggregate_id)
         if handle is not None or aggregate is None:
@@ -100,15 +116,16 @@ class AggregateCache:
             del self._handles[aggregate_id]
 
     def _evict(self) -> None:
-        excess = len(self._handles) - self._maxsize
-        if excess <= 0:
-            return
-        for key in list(self._handles)[: excess * 2]:
-            if excess <= 0:
-                break
-            if self._handles[key].pins == 0:
-                del self._handles[key]
-                excess -= 1
+        """Drop least recently used handles; pinned ones go to the back (amortised O(1))."""
+        handles = self._handles
+        budget = len(handles)  # look at each handle at most once per call
+        while len(handles) > self._maxsize and budget > 0:
+            budget -= 1
+            key, handle = next(iter(handles.items()))
+            if handle.pins == 0:
+                del handles[key]
+            else:
+                handles.move_to_end(key)
 
 
 async def get_typed(cache: AggregateCache, aggregate_id: UUID, cls: type[A]) -> Handle[A] | None:
@@ -119,5 +136,14 @@ async def get_typed(cache: AggregateCache, aggregate_id: UUID, cls: type[A]) -> 
     if not isinstance(handle.aggregate, cls):
         raise TypeError(
             f"{aggregate_id} is a {type(handle.aggregate).__name__}, not {cls.__name__}"
+        )
+    return handle  # type: ignore[return-value]
+
+
+def typed(handle: Handle[Aggregate] | None, cls: type[A]) -> Handle[A] | None:
+    """A handle narrowed to an aggregate class; a different class is a programming error."""
+    if handle is not None and not isinstance(handle.aggregate, cls):
+        raise TypeError(
+            f"{handle.aggregate.id} is a {type(handle.aggregate).__name__}, not {cls.__name__}"
         )
     return handle  # type: ignore[return-value]

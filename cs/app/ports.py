@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
@@ -19,8 +19,12 @@ class Clock(Protocol):
 class AggregateLoader(Protocol):
     """Loads the current state of an aggregate from the event store."""
 
-    async def load(self, aggregate_id: UUID) -> Aggregate | None:
-        """The aggregate, or None when no event exists for `aggregate_id`."""
+    def load(self, aggregate_id: UUID) -> Awaitable[Aggregate | None]:
+        """The aggregate, or None when no event exists for `aggregate_id`.
+
+        Asking is synchronous (the request joins the next batch at once); the result is
+        awaited.
+        """
         ...
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cs.app.handles import AggregateCache, Handle, get_typed
+from cs.app.handles import AggregateCache, Handle, get_typed, typed
 from cs.app.ports import Clock, TransactionIds
 from cs.app.uow import MessageContext
 from cs.domain import ids
@@ -65,10 +65,16 @@ class SessionService:
         self, ctx: MessageContext, data: StartData, raw_timestamp: str
     ) -> StartAnswer:
         key = StartKey.key_of(data, raw_timestamp)
-        claimed = await get_typed(self._cache, ids.start_key_id(key), StartKey)
+        box_id = ids.charge_box_id(ctx.tenant_id, ctx.charge_box_id)
+        tag_id = ids.id_tag_id(ctx.tenant_id, data.id_tag)
+        # The three usual misses (the start key always) travel in one round trip.
+        key_handle, box_handle, _ = await self._cache.get_many(
+            ids.start_key_id(key), box_id, tag_id
+        )
+        claimed = typed(key_handle, StartKey)
         if claimed is not None:
             return await self._repeat_start(ctx, claimed.aggregate)
-        box = await self._box(ctx)
+        box = typed(box_handle, ChargeBox) or await self._box(ctx)
         previous = await self._session(box.aggregate.active_transaction(data.connector_id))
         previous_tag = await self._tag(ctx, previous.aggregate.id_tag) if previous else None
         tag = await self._tag(ctx, data.id_tag)

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from uuid import UUID
 
 from eventsourcing.domain import Aggregate, Snapshot
 
@@ -98,6 +97,6 @@ class MessageContext:
     uow: UnitOfWork
     tenant_id: str
     charge_box_id: str
-    connection_id: UUID
+    connection_id: str
     message_id: str
     received_at: datetime

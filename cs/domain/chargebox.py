@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
@@ -41,7 +40,7 @@ class ChargeBox(Aggregate):
         """The charge box sent a BootNotification and was answered `status`."""
 
         TOPIC = "cs.ChargeBox.Booted"
-        connection_id: UUID
+        connection_id: str
         message_id: str
         charge_point_vendor: str
         charge_point_model: str
@@ -63,7 +62,7 @@ class ChargeBox(Aggregate):
         """The charge box reported the status of a connector (0 = the whole box)."""
 
         TOPIC = "cs.ChargeBox.StatusNotified"
-        connection_id: UUID
+        connection_id: str
         message_id: str
         connector_id: int
         status: str
@@ -112,7 +111,7 @@ class ChargeBox(Aggregate):
         connector_id: int
         transaction_id: int | None
         meter_values: list[dict[str, Any]]
-        connection_id: UUID
+        connection_id: str
         message_id: str
 
     class UnknownTransactionStopped(Event):
@@ -125,7 +124,7 @@ class ChargeBox(Aggregate):
         reason: str | None
         id_tag: str | None
         transaction_data: list[dict[str, Any]]
-        connection_id: UUID
+        connection_id: str
         message_id: str
 
     def __init__(self, tenant_id: str, charge_box_id: str) -> None:
@@ -153,7 +152,7 @@ class ChargeBox(Aggregate):
         *,
         status: RegistrationStatus,
         interval: int,
-        connection_id: UUID,
+        connection_id: str,
         message_id: str,
         at: datetime,
     ) -> None:
@@ -169,7 +168,7 @@ class ChargeBox(Aggregate):
         )
 
     def report_status(
-        self, report: StatusReport, *, connection_id: UUID, message_id: str, at: datetime
+        self, report: StatusReport, *, connection_id: str, message_id: str, at: datetime
     ) -> None:
         """Record a StatusNotification; any connector id, as charge points report them."""
         self.trigger_event(
@@ -215,7 +214,7 @@ class ChargeBox(Aggregate):
         transaction_id: int | None,
         meter_values: list[dict[str, Any]],
         *,
-        connection_id: UUID,
+        connection_id: str,
         message_id: str,
         at: datetime,
     ) -> None:
@@ -238,7 +237,7 @@ class ChargeBox(Aggregate):
         reason: str | None,
         id_tag: str | None,
         transaction_data: list[dict[str, Any]],
-        connection_id: UUID,
+        connection_id: str,
         message_id: str,
         at: datetime,
     ) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
@@ -75,7 +74,7 @@ class IdTag(Aggregate):
         status: str
         tenant_id: str
         charge_box_id: str
-        connection_id: UUID | None
+        connection_id: str | None
         message_id: str | None
 
     class TransactionStarted(Event):
@@ -153,7 +152,7 @@ class IdTag(Aggregate):
         purpose: str,
         policy: UnknownTagPolicy,
         charge_box: tuple[str, str],
-        connection_id: UUID | None,
+        connection_id: str | None,
         message_id: str | None,
         at: datetime,
         check_concurrency: bool = True,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 ENERGY_REGISTER = "Energy.Active.Import.Register"  # the default measurand (section 7.43)
 POWER = "Power.Active.Import"
@@ -40,47 +40,35 @@ def normalise(value: str, unit: str | None) -> tuple[float | None, str | None]:
     return number * factor, base
 
 
-@dataclass(frozen=True)
-class Sample:
-    """One sampled value, read (never changed) from the raw dict."""
+class Sample(NamedTuple):
+    """One sampled value, read (never changed) from the raw dict.
+
+    `number` is the value normalised to Wh or W for energy and power, None when the
+    value is not numeric or is signed data.
+    """
 
     timestamp: datetime | None
     value: str
     measurand: str
     unit: str | None
     phase: str | None
-    signed: bool
-
-    @property
-    def number(self) -> float | None:
-        if self.signed:
-            return None
-        return normalise(self.value, self.default_unit)[0]
-
-    @property
-    def default_unit(self) -> str | None:
-        # Section 7.43: energy defaults to Wh; other measurands have no default unit.
-        if self.unit is None and self.measurand.startswith("Energy"):
-            return "Wh"
-        return self.unit
+    number: float | None
 
 
 def samples(meter_values: Iterable[Mapping[str, Any]], parse_time: Any) -> list[Sample]:
-    """Flatten raw MeterValue dicts (snake_case keys) into samples, in the order sent."""
+    """Flatten raw MeterValue dicts (as sent: `timestamp`, `sampledValue`) into samples."""
     flat: list[Sample] = []
     for meter_value in meter_values:
         timestamp = _time(meter_value.get("timestamp"), parse_time)
-        for sampled in meter_value.get("sampled_value", ()):
-            flat.append(
-                Sample(
-                    timestamp=timestamp,
-                    value=str(sampled.get("value", "")),
-                    measurand=sampled.get("measurand") or ENERGY_REGISTER,
-                    unit=sampled.get("unit"),
-                    phase=sampled.get("phase"),
-                    signed=sampled.get("format") == "SignedData",
-                )
-            )
+        for sampled in meter_value.get("sampledValue", ()):
+            measurand = sampled.get("measurand") or ENERGY_REGISTER
+            unit = sampled.get("unit")
+            if unit is None and measurand.startswith("Energy"):
+                unit = "Wh"  # section 7.43: energy defaults to Wh
+            value = str(sampled.get("value", ""))
+            signed = sampled.get("format") == "SignedData"
+            number = None if signed else normalise(value, unit)[0]
+            flat.append(Sample(timestamp, value, measurand, unit, sampled.get("phase"), number))
     return flat
 
 

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
@@ -71,7 +70,7 @@ class ChargingSession(Aggregate):
         meter_start: int
         started_at: datetime
         reservation_id: int | None
-        connection_id: UUID | None
+        connection_id: str | None
         message_id: str | None
 
     class MeterValuesReported(Event):
@@ -86,7 +85,7 @@ class ChargingSession(Aggregate):
         last_soc: float | None
         last_sample_at: datetime | None
         flags: list[str]
-        connection_id: UUID | None
+        connection_id: str | None
         message_id: str | None
 
         def apply(self, session: ChargingSession) -> None:
@@ -109,7 +108,7 @@ class ChargingSession(Aggregate):
         energy_wh: int
         duration_seconds: float
         flags: list[str]
-        connection_id: UUID | None
+        connection_id: str | None
         message_id: str | None
 
         def apply(self, session: ChargingSession) -> None:
@@ -125,14 +124,14 @@ class ChargingSession(Aggregate):
         meter_stop: int
         stopped_at: datetime
         reason: str | None
-        connection_id: UUID | None
+        connection_id: str | None
         message_id: str | None
 
     class StartRepeated(Event):
         """The same StartTransaction again (lost answer); answered with the same id."""
 
         TOPIC = "cs.ChargingSession.StartRepeated"
-        connection_id: UUID | None
+        connection_id: str | None
         message_id: str | None
 
     class Abandoned(Event):
@@ -155,7 +154,7 @@ class ChargingSession(Aggregate):
         meter_start: int,
         started_at: datetime,
         reservation_id: int | None,
-        connection_id: UUID | None,
+        connection_id: str | None,
         message_id: str | None,
     ) -> None:
         self.transaction_id = transaction_id
@@ -182,7 +181,7 @@ class ChargingSession(Aggregate):
         data: StartData,
         *,
         id_tag_status: str,
-        connection_id: UUID | None,
+        connection_id: str | None,
         message_id: str | None,
         at: datetime,
     ) -> ChargingSession:
@@ -221,7 +220,7 @@ class ChargingSession(Aggregate):
         batch: Sequence[Sample],
         *,
         source: str,
-        connection_id: UUID | None,
+        connection_id: str | None,
         message_id: str | None,
         at: datetime,
     ) -> None:
@@ -253,7 +252,7 @@ class ChargingSession(Aggregate):
         data: StopData,
         *,
         stop_id_tag_status: str | None,
-        connection_id: UUID | None,
+        connection_id: str | None,
         message_id: str | None,
         at: datetime,
     ) -> None:
@@ -292,7 +291,7 @@ class ChargingSession(Aggregate):
         )
 
     def repeat_start(
-        self, *, connection_id: UUID | None, message_id: str | None, at: datetime
+        self, *, connection_id: str | None, message_id: str | None, at: datetime
     ) -> None:
         self.trigger_event(
             self.StartRepeated, timestamp=at, connection_id=connection_id, message_id=message_id

@@ -195,6 +195,7 @@ class WriterStatusOut(Model):
 
 
 class ProjectionStatusOut(Model):
+    mode: Literal["process", "thread", "off"]
     positions: dict[str, int]
     lag_events: int
     lag_seconds: float

@@ -132,4 +132,4 @@ async def evse(request: web.Request) -> web.Response:
 
 async def health(request: web.Request) -> web.Response:
     """Liveness and the state of the write and read paths."""
-    return json_response(request.app[SYSTEM].status())
+    return json_response(await request.app[SYSTEM].status())

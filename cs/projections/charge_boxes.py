@@ -79,8 +79,15 @@ class ChargeBoxesProjection:
     )
 
     def apply(self, cursor: Cursor[Any], events: Sequence[Any]) -> None:
+        # Only the last status of a connector in a batch survives: write that one only.
+        statuses: dict[tuple[Any, int], ChargeBox.StatusNotified] = {}
         for event in events:
-            self.handle(event, cursor)
+            if isinstance(event, ChargeBox.StatusNotified):
+                statuses[(event.originator_id, event.connector_id)] = event
+            else:
+                self.handle(event, cursor)
+        if statuses:
+            cursor.executemany(_UPSERT_CONNECTOR, [_connector_row(e) for e in statuses.values()])
 
     @singledispatchmethod
     def handle(self, event: Any, cursor: Cursor[Any]) -> None:
@@ -110,27 +117,29 @@ class ChargeBoxesProjection:
             ),
         )
 
-    @handle.register
-    def _status(self, event: ChargeBox.StatusNotified, cursor: Cursor[Any]) -> None:
-        cursor.execute(
-            "INSERT INTO rm_connectors (tenant_id, charge_box_id, connector_id, status, "
-            "error_code, info, vendor_id, vendor_error_code, status_reported_at, "
-            "status_received_at) SELECT tenant_id, charge_box_id, %s, %s, %s, %s, %s, %s, %s, %s "
-            "FROM rm_charge_boxes WHERE aggregate_id = %s "
-            "ON CONFLICT (tenant_id, charge_box_id, connector_id) DO UPDATE SET "
-            "status = EXCLUDED.status, error_code = EXCLUDED.error_code, info = EXCLUDED.info, "
-            "vendor_id = EXCLUDED.vendor_id, vendor_error_code = EXCLUDED.vendor_error_code, "
-            "status_reported_at = EXCLUDED.status_reported_at, "
-            "status_received_at = EXCLUDED.status_received_at",
-            (
-                event.connector_id,
-                event.status,
-                event.error_code,
-                event.info,
-                event.vendor_id,
-                event.vendor_error_code,
-                event.reported_at,
-                event.timestamp,
-                event.originator_id,
-            ),
-        )
+
+_UPSERT_CONNECTOR = (
+    "INSERT INTO rm_connectors (tenant_id, charge_box_id, connector_id, status, "
+    "error_code, info, vendor_id, vendor_error_code, status_reported_at, "
+    "status_received_at) SELECT tenant_id, charge_box_id, %s, %s, %s, %s, %s, %s, %s, %s "
+    "FROM rm_charge_boxes WHERE aggregate_id = %s "
+    "ON CONFLICT (tenant_id, charge_box_id, connector_id) DO UPDATE SET "
+    "status = EXCLUDED.status, error_code = EXCLUDED.error_code, info = EXCLUDED.info, "
+    "vendor_id = EXCLUDED.vendor_id, vendor_error_code = EXCLUDED.vendor_error_code, "
+    "status_reported_at = EXCLUDED.status_reported_at, "
+    "status_received_at = EXCLUDED.status_received_at"
+)
+
+
+def _connector_row(event: ChargeBox.StatusNotified) -> tuple[Any, ...]:
+    return (
+        event.connector_id,
+        event.status,
+        event.error_code,
+        event.info,
+        event.vendor_id,
+        event.vendor_error_code,
+        event.reported_at,
+        event.timestamp,
+        event.originator_id,
+    )

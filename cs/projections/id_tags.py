@@ -50,8 +50,22 @@ class IdTagsProjection:
     )
 
     def apply(self, cursor: Cursor[Any], events: Sequence[Any]) -> None:
+        # Only a tag's last decision in a batch survives: write that one only.
+        decisions: dict[Any, IdTag.Decided] = {}
         for event in events:
-            self.handle(event, cursor)
+            if isinstance(event, IdTag.Decided):
+                decisions[event.originator_id] = event
+            else:
+                self.handle(event, cursor)
+        if decisions:
+            cursor.executemany(
+                "UPDATE rm_id_tags SET last_decision = %s, last_decision_at = %s, "
+                "last_charge_box_id = %s WHERE tag_key = %s",
+                [
+                    (e.status, e.timestamp, e.charge_box_id, e.originator_id)
+                    for e in decisions.values()
+                ],
+            )
 
     @singledispatchmethod
     def handle(self, event: Any, cursor: Cursor[Any]) -> None:
@@ -85,14 +99,6 @@ class IdTagsProjection:
             "UPDATE rm_id_tags SET registered = false, status = NULL, expiry_date = NULL, "
             "parent_id_tag = NULL, updated_at = %s WHERE tag_key = %s",
             (event.timestamp, event.originator_id),
-        )
-
-    @handle.register
-    def _decided(self, event: IdTag.Decided, cursor: Cursor[Any]) -> None:
-        cursor.execute(
-            "UPDATE rm_id_tags SET last_decision = %s, last_decision_at = %s, "
-            "last_charge_box_id = %s WHERE tag_key = %s",
-            (event.status, event.timestamp, event.charge_box_id, event.originator_id),
         )
 
     @handle.register

@@ -137,6 +137,10 @@ class ReadModels:
             {"t": tenant_id},  # type: ignore[arg-type]
         )
 
+    async def projection_positions(self) -> dict[str, int]:
+        rows = await self._all("SELECT name, position FROM cs_projection_positions")
+        return {row["name"]: int(row["position"]) for row in rows}
+
     async def open_connection_ids(self, node: str) -> list[Any]:
         """Connections this node opened that have no recorded close."""
         rows = await self._all(

@@ -9,6 +9,7 @@ apply a batch (the second one's update finds a changed position and rolls back).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -17,8 +18,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
-from psycopg import Connection
+from eventsourcing.persistence import Mapper, StoredEvent
+from psycopg import Connection, sql
 from psycopg_pool import ConnectionPool
 
 from cs.projections.base import Projection
@@ -48,25 +49,35 @@ class RunnerStats:
     lag_seconds: float = 0.0
 
 
+LEADER_LOCK = 0x63735F70726F6A  # pg advisory lock key: one active runner per database
+
+
 class ProjectionRunner:
     """Keeps every projection up to date with the event log.
 
     Promises: after `catch_up()` returns, every projection reflects every event
-    committed before the call; while running, new commits are applied within one batch
-    (woken by `wake()` from the writer, or by polling for other nodes' writes).
+    committed before the call; while running, new commits are applied within one batch,
+    woken by `wake()` (the writer, in-process), by PostgreSQL NOTIFY on the events
+    channel (any writer, any node), or by polling. Only the runner holding the leader
+    lock applies batches, so starting several (on several nodes) wastes nothing.
     """
 
     def __init__(
         self,
         *,
-        recorder: ApplicationRecorder,
+        events_table: str,
         mapper: Mapper[Any],
         pool: ConnectionPool[Connection[Any]],
         projections: Sequence[Projection],
         batch_size: int = 2000,
         poll_interval: float = 0.5,
+        conninfo: str | None = None,
+        channel: str | None = None,
     ) -> None:
-        self._recorder = recorder
+        self._select = sql.SQL(
+            "SELECT notification_id, originator_id, originator_version, topic, state "
+            "FROM {table} WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
+        ).format(table=sql.Identifier(*events_table.split(".")))
         self._mapper = mapper
         self._pool = pool
         self.projections = list(projections)
@@ -76,6 +87,11 @@ class ProjectionRunner:
         self._wakeup = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._listener: threading.Thread | None = None
+        self._conninfo = conninfo
+        self._channel = channel
+        self._leader: Connection[Any] | None = None
+        self._leader_checked = 0.0
         self.stats = RunnerStats()
 
     def create_tables(self) -> None:
@@ -94,21 +110,45 @@ class ProjectionRunner:
         self._load_positions()
 
     def catch_up(self, timeout: float = 600.0) -> None:
-        """Apply everything in the log now (on the calling thread)."""
+        """Apply everything in the log now (on the calling thread).
+
+        Another runner applying batches at the same time is fine: a batch it got to
+        first is skipped (positions reload) rather than applied twice.
+        """
         deadline = time.monotonic() + timeout
-        while self.step():
+        while True:
+            try:
+                if not self.step():
+                    return
+            except PositionConflictError:
+                self._load_positions()
             if time.monotonic() > deadline:
                 raise TimeoutError("projections did not catch up in time")
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="cs-projections", daemon=True)
         self._thread.start()
+        if self._conninfo and self._channel:
+            self._listener = threading.Thread(target=self._listen, name="cs-listen", daemon=True)
+            self._listener.start()
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stopping.set()
         self._wakeup.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        for thread in (self._thread, self._listener):
+            if thread is not None:
+                thread.join(timeout)
+        self._resign()
+
+    def request_stop(self) -> None:
+        """Ask a runner in `run_until_stopped` to finish (signal handlers may call this)."""
+        self._stopping.set()
+
+    def run_until_stopped(self) -> None:
+        """Run on the calling thread until `stop()` (for `cs project`)."""
+        self.start()
+        self._stopping.wait()
+        self.stop()
 
     def wake(self, _notification_id: int = 0) -> None:
         """Called by the writer after a commit (any thread)."""
@@ -116,6 +156,9 @@ class ProjectionRunner:
 
     def _run(self) -> None:
         while not self._stopping.is_set():
+            if not self._lead():
+                self._stopping.wait(2.0)  # another runner leads; take over if it goes
+                continue
             try:
                 progressed = self.step()
             except Exception as error:  # keep serving; the batch rolled back
@@ -127,41 +170,95 @@ class ProjectionRunner:
                 self._wakeup.wait(self._poll_interval)
                 self._wakeup.clear()
 
+    def _lead(self) -> bool:
+        """Hold the leader lock on a dedicated session (without a DSN: always lead)."""
+        if self._conninfo is None:
+            return True
+        if self._leader is not None and not self._leader.closed:
+            if time.monotonic() - self._leader_checked < 5.0:
+                return True
+            try:  # a session that died silently has lost the lock: find out
+                self._leader.execute("SELECT 1")
+                self._leader_checked = time.monotonic()
+                return True
+            except Exception:
+                self._resign()
+        try:
+            conn = Connection.connect(self._conninfo, autocommit=True)
+            row = conn.execute("SELECT pg_try_advisory_lock(%s)", (LEADER_LOCK,)).fetchone()
+        except Exception as error:
+            log.warning("projections: cannot reach the database: %s", error)
+            return False
+        if row and row[0]:
+            self._leader = conn
+            self._leader_checked = time.monotonic()
+            log.info("projections: this runner leads")
+            self._load_positions_quietly()
+            return True
+        conn.close()
+        return False
+
+    def _resign(self) -> None:
+        if self._leader is not None:
+            with contextlib.suppress(Exception):
+                self._leader.close()
+            self._leader = None
+
+    def _listen(self) -> None:
+        """Wake on NOTIFY from any writer; reconnect when the connection drops."""
+        if self._conninfo is None or self._channel is None:
+            return
+        while not self._stopping.is_set():
+            try:
+                with Connection.connect(self._conninfo, autocommit=True) as conn:
+                    conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self._channel)))
+                    while not self._stopping.is_set():
+                        for _ in conn.notifies(timeout=0.2, stop_after=1):
+                            self._wakeup.set()
+                        if self._leader is not None and self._leader.closed:
+                            self._leader = None
+            except Exception as error:
+                log.warning("projections: listen failed (%s); retrying", error)
+                self._stopping.wait(1.0)
+
     def step(self) -> bool:
         """Apply one batch; False when there was nothing new."""
         start = min(self.stats.positions.values(), default=0)
-        notifications = self._recorder.select_notifications(
-            start, self._batch_size, inclusive_of_start=False
-        )
-        if not notifications:
+        with self._pool.connection() as conn:
+            rows = conn.execute(self._select, (start, self._batch_size), prepare=True).fetchall()
+        if not rows:
             self._update_lag(None)
             return False
+        to_event = self._mapper.to_domain_event
+        topics = self._topics
         events = [
-            (n.id, self._mapper.to_domain_event(n))
-            for n in notifications
-            if n.topic in self._topics
+            (nid, to_event(StoredEvent(oid, version, topic, bytes(state))))
+            for nid, oid, version, topic, state in rows
+            if topic in topics
         ]
-        last_id = notifications[-1].id
+        last_id = rows[-1][0]
         for projection in self.projections:
-            self._apply(projection, notifications, events, last_id)
+            self._apply(projection, events, last_id)
         self.stats.batches += 1
-        self.stats.events += len(notifications)
+        self.stats.events += len(rows)
         self._update_lag(events[-1][1] if events else None)
         return True
 
     def _apply(
-        self,
-        projection: Projection,
-        notifications: Sequence[Notification],
-        events: Sequence[tuple[int, Any]],
-        last_id: int,
+        self, projection: Projection, events: Sequence[tuple[int, Any]], last_id: int
     ) -> None:
         position = self.stats.positions.get(projection.name, 0)
         if position >= last_id:
             return
         topics = projection.topics
         mine = [e for nid, e in events if nid > position and _topic(e) in topics]
-        with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
+        # Pipelined: the batch's statements go out without waiting for each answer.
+        with (
+            self._pool.connection() as conn,
+            conn.transaction(),
+            conn.pipeline() as pipeline,
+            conn.cursor() as cursor,
+        ):
             if mine:
                 projection.apply(cursor, mine)
             cursor.execute(
@@ -169,7 +266,8 @@ class ProjectionRunner:
                 "WHERE name = %s AND position = %s",
                 (last_id, projection.name, position),
             )
-            if cursor.rowcount != 1:
+            pipeline.sync()
+            if cursor.rowcount != 1:  # inside the transaction: raising rolls it back
                 raise PositionConflictError(projection.name)
         self.stats.positions[projection.name] = last_id
 

@@ -27,7 +27,8 @@ def settings(request: pytest.FixtureRequest, database_url: str, tmp_path: Path) 
     """Settings of the in-process app; `@pytest.mark.settings(name=value)` overrides some."""
     marker = request.node.get_closest_marker("settings")
     overrides = marker.kwargs if marker else {}
-    return Settings(database_url=database_url, data_dir=tmp_path, node="in-process", **overrides)
+    values = {"projections": "thread", **overrides}  # the e2e tests cover "process"
+    return Settings(database_url=database_url, data_dir=tmp_path, node="in-process", **values)
 
 
 @pytest.fixture

@@ -21,7 +21,10 @@ def test_events_round_trip_in_notification_order(store: EventStore) -> None:
     box = ChargeBox.register("t", "CP-1", AT)
     for n in range(5):
         box.report_status(
-            StatusReport(n, "Available", "NoError"), connection_id=uuid4(), message_id=str(n), at=AT
+            StatusReport(n, "Available", "NoError"),
+            connection_id=str(uuid4()),
+            message_id=str(n),
+            at=AT,
         )
     events = box.collect_events()
     ids = store.recorder.insert_events([store.mapper.to_stored_event(e) for e in events])

@@ -41,7 +41,7 @@ def a_runner(
     store: EventStore, pool: ConnectionPool[Any], batch_size: int = 2000
 ) -> ProjectionRunner:
     runner = ProjectionRunner(
-        recorder=store.recorder,
+        events_table=store.recorder.events_table_name,  # type: ignore[attr-defined]
         mapper=store.mapper,
         pool=pool,
         projections=[ConnectionsProjection(), ChargeBoxesProjection()],
@@ -69,22 +69,22 @@ def test_boot_and_statuses_become_charge_box_and_connector_rows(
         BootInfo("ACME", "W22", firmware_version="9"),
         status=RegistrationStatus.ACCEPTED,
         interval=60,
-        connection_id=uuid4(),
+        connection_id=str(uuid4()),
         message_id="1",
         at=AT,
     )
     box.report_status(
-        StatusReport(1, "Available", "NoError"), connection_id=uuid4(), message_id="2", at=AT
+        StatusReport(1, "Available", "NoError"), connection_id=str(uuid4()), message_id="2", at=AT
     )
     box.report_status(
         StatusReport(1, "Charging", "NoError", reported_at=AT),
-        connection_id=uuid4(),
+        connection_id=str(uuid4()),
         message_id="3",
         at=AT + timedelta(seconds=1),
     )
     box.report_status(
         StatusReport(0, "Faulted", "GroundFailure", vendor_error_code="E1"),
-        connection_id=uuid4(),
+        connection_id=str(uuid4()),
         message_id="4",
         at=AT,
     )

@@ -81,7 +81,7 @@ async def test_a_stale_aggregate_fails_its_unit_only(
     assert second.poisoned
     assert not first.poisoned
     box.report_status(
-        StatusReport(1, "Available", "NoError"), connection_id=uuid4(), message_id="m", at=AT
+        StatusReport(1, "Available", "NoError"), connection_id=str(uuid4()), message_id="m", at=AT
     )
     uow = UnitOfWork()
     uow.save(first)
@@ -95,7 +95,10 @@ async def test_snapshots_are_written_after_their_events(
     box = Handle(ChargeBox.register("t", "CP", AT))
     for n in range(9):
         box.aggregate.report_status(
-            StatusReport(n, "Available", "NoError"), connection_id=uuid4(), message_id="m", at=AT
+            StatusReport(n, "Available", "NoError"),
+            connection_id=str(uuid4()),
+            message_id="m",
+            at=AT,
         )
     uow = UnitOfWork(snapshot_interval=5)
     uow.save(box)

@@ -51,7 +51,7 @@ def test_status_reports_keep_every_field_for_any_connector() -> None:
     box = a_box()
     box.report_status(
         StatusReport(0, "Faulted", "GroundFailure", "fuse", "ACME", "E17", AT),
-        connection_id=uuid4(),
+        connection_id=str(uuid4()),
         message_id="m2",
         at=AT,
     )
@@ -72,7 +72,7 @@ def test_a_charge_box_replays_from_its_events_and_from_a_snapshot() -> None:
         BootInfo("ACME", "W22"),
         status=RegistrationStatus.ACCEPTED,
         interval=60,
-        connection_id=uuid4(),
+        connection_id=str(uuid4()),
         message_id="m",
         at=AT,
     )

@@ -11,12 +11,8 @@ from cs.domain.metering import MeterSummary, normalise, samples, summarise
 from tests.support.builders import a_meter_value, a_sample
 
 
-def snake(meter_value: dict[str, Any]) -> dict[str, Any]:
-    return {"timestamp": meter_value["timestamp"], "sampled_value": meter_value["sampledValue"]}
-
-
 def run(*meter_values: dict[str, Any], last_energy_wh: float | None = None) -> MeterSummary:
-    batch = samples([snake(mv) for mv in meter_values], parse_datetime)
+    batch = samples(meter_values, parse_datetime)
     return summarise(
         batch, last_energy_wh=last_energy_wh, max_power_w=None, last_soc=None, last_sample_at=None
     )

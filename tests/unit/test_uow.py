@@ -15,7 +15,7 @@ AT = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
 def report(box: ChargeBox) -> None:
     box.report_status(
-        StatusReport(1, "Available", "NoError"), connection_id=uuid4(), message_id="m", at=AT
+        StatusReport(1, "Available", "NoError"), connection_id=str(uuid4()), message_id="m", at=AT
     )
 
 

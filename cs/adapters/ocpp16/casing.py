@@ -35,13 +35,14 @@ def _camel_key(key: str) -> str:
     return converted
 
 
-def to_snake(data: Any) -> Any:
-    """A payload with snake_case keys, as the library's handlers receive it."""
-    if isinstance(data, dict):
-        return {_snake_key(key): to_snake(value) for key, value in data.items()}
-    if isinstance(data, list):
-        return [to_snake(item) for item in data]
-    return data
+def kwargs_of(payload: dict[str, Any]) -> dict[str, Any]:
+    """Handler keyword arguments: top-level keys in snake_case, values exactly as received.
+
+    Unlike the library, nested structures (meter values, configuration keys) keep the
+    wire's camelCase: they are stored as sent, and converting them cost more CPU than
+    any other step of serving a MeterValues message.
+    """
+    return {_snake_key(key): value for key, value in payload.items()}
 
 
 def to_camel(data: Any) -> Any:

@@ -21,7 +21,7 @@ from ocpp.v16.enums import Action
 
 from cs.adapters.ocpp16 import frames
 from cs.adapters.ocpp16.actions.base import ActionHandler
-from cs.adapters.ocpp16.casing import to_camel, to_snake
+from cs.adapters.ocpp16.casing import kwargs_of, to_camel
 from cs.adapters.ocpp16.errors import (
     InternalError,
     NotImplementedAction,
@@ -70,6 +70,7 @@ class DurableChargePoint(ActionHandler, ChargePoint):  # type: ignore[misc]
         self.tenant_id = tenant_id
         self.charge_box_id = charge_box_id
         self.connection = connection
+        self._connection_id = str(connection.aggregate.id)
         self._transport = transport
         self.services = services
         self._writer = writer
@@ -80,8 +81,8 @@ class DurableChargePoint(ActionHandler, ChargePoint):  # type: ignore[misc]
         self.ctx: MessageContext | None = None
 
     @property
-    def connection_id(self) -> Any:
-        return self.connection.aggregate.id
+    def connection_id(self) -> str:
+        return self._connection_id
 
     def pending_calls(self) -> dict[str, dict[str, str]]:
         """Our CALLs still waiting for an answer, by unique id."""
@@ -132,7 +133,7 @@ class DurableChargePoint(ActionHandler, ChargePoint):  # type: ignore[misc]
     async def _dispatch(self, call: frames.Call) -> dict[str, Any]:
         handler = self._handler(call.action)
         self._validator.check_request(call.action, call.payload)
-        kwargs = to_snake(call.payload)
+        kwargs = kwargs_of(call.payload)
         if _wants_unique_id(handler):
             kwargs["call_unique_id"] = call.unique_id
         result = handler(**kwargs)

@@ -1,0 +1,91 @@
+"""What the simulator counts and measures."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    """The q-quantile (0..1) of sorted values, nearest rank; 0 for no values."""
+    if not sorted_values:
+        return 0.0
+    rank = max(0, min(len(sorted_values) - 1, math.ceil(q * len(sorted_values)) - 1))
+    return sorted_values[rank]
+
+
+@dataclass
+class Stats:
+    """Counters and latencies, per action; latencies in seconds."""
+
+    sent: int = 0
+    answered: int = 0
+    call_errors: Counter[str] = field(default_factory=Counter)
+    timeouts: int = 0
+    disconnects: int = 0
+    connect_failures: int = 0
+    connected: int = 0
+    commands_answered: int = 0
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    connect_latencies: list[float] = field(default_factory=list)
+
+    def record(self, action: str, seconds: float) -> None:
+        self.answered += 1
+        self.latencies[action].append(seconds)
+
+    def summary(self, elapsed: float) -> dict[str, Any]:
+        everything = sorted(v for values in self.latencies.values() for v in values)
+        per_action = {}
+        for action, values in sorted(self.latencies.items()):
+            ordered = sorted(values)
+            per_action[action] = _latency_block(ordered)
+        connects = sorted(self.connect_latencies)
+        return {
+            "elapsed_seconds": round(elapsed, 3),
+            "sent": self.sent,
+            "answered": self.answered,
+            "answered_per_second": round(self.answered / elapsed, 1) if elapsed > 0 else 0.0,
+            "call_errors": dict(self.call_errors),
+            "timeouts": self.timeouts,
+            "disconnects": self.disconnects,
+            "connected": self.connected,
+            "connect_failures": self.connect_failures,
+            "commands_answered": self.commands_answered,
+            "latency_ms": _latency_block(everything),
+            "latency_ms_by_action": per_action,
+            "connect_ms": _latency_block(connects),
+        }
+
+
+def _latency_block(ordered: list[float]) -> dict[str, float]:
+    return {
+        "count": len(ordered),
+        "p50": round(percentile(ordered, 0.50) * 1000, 2),
+        "p95": round(percentile(ordered, 0.95) * 1000, 2),
+        "p99": round(percentile(ordered, 0.99) * 1000, 2),
+        "max": round((ordered[-1] if ordered else 0.0) * 1000, 2),
+    }
+
+
+def render(summary: dict[str, Any]) -> str:
+    """A short human-readable report."""
+    lines = [
+        f"sent {summary['sent']}  answered {summary['answered']} "
+        f"({summary['answered_per_second']}/s over {summary['elapsed_seconds']}s)  "
+        f"timeouts {summary['timeouts']}  disconnects {summary['disconnects']}  "
+        f"connected {summary['connected']} (failed {summary['connect_failures']})",
+    ]
+    if summary["call_errors"]:
+        lines.append(
+            "CALLERRORs: "
+            + ", ".join(f"{k} {v}" for k, v in sorted(summary["call_errors"].items()))
+        )
+    lines.append(f"{'action':<28}{'count':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}")
+    rows = {**summary["latency_ms_by_action"], "(all)": summary["latency_ms"]}
+    for action, block in rows.items():
+        lines.append(
+            f"{action:<28}{block['count']:>8}{block['p50']:>9}{block['p95']:>9}{block['p99']:>9}{block['max']:>9}"
+        )
+    return "\n".join(lines)
