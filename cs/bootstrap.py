@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from dataclasses import dataclass, field
@@ -97,6 +98,7 @@ class System:
         elif mode == "process":
             self.projector = ChildProcess("project", {"CS_DATABASE_URL": self.storage.database_url})
             await self.projector.start()
+        _settle_garbage_collector()
         self.started = True
         log.info("node %s ready (projections: %s)", self.settings.node_name(), mode)
 
@@ -144,6 +146,19 @@ class System:
                 "lag_seconds": round(stats.seconds_behind(slowest, time.time()), 3),
             },
         }
+
+
+def _settle_garbage_collector() -> None:
+    """Keep full collections short: they scan every live object and found nothing to free.
+
+    Measured (docs/performance.md): with 2,000 connections a full collection paused the
+    event loop for 100-190 ms, the largest part of the p99 latency. Objects alive after
+    start-up (modules, schemas, pools) are moved out of the collector's sight, and young
+    collections run less often, so full ones do too.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
 
 
 def open_storage(settings: Settings) -> Storage:

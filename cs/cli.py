@@ -64,6 +64,7 @@ def serve(settings: Settings) -> int:
         access_log=None,
         shutdown_timeout=15,
         handle_signals=True,
+        backlog=2048,  # a reconnect storm after a deploy must not overflow the accept queue
     )
     log.info("stopped")
     return 0

@@ -27,6 +27,7 @@ from cs.adapters.eventstore import EventStore
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 500
+MAX_IN_FLIGHT = 2  # queries at once; under load, requests wait for (and fill) the next batch
 
 
 class StoreLoader:
@@ -40,17 +41,22 @@ class StoreLoader:
         schema = store.recorder.datastore.schema  # type: ignore[attr-defined]
         events = store.recorder.events_table_name  # type: ignore[attr-defined]
         snapshots = store.snapshots.recorder.events_table_name  # type: ignore[union-attr]
+        # One primary-key lookup per id (LATERAL), never a scan: the log only grows.
+        # (A test asserts the plan: tests/integration/test_loader.py.)
         self._query = sql.SQL(
             "WITH ids AS (SELECT DISTINCT unnest(%(ids)s::uuid[]) AS id), "
-            "s AS (SELECT DISTINCT ON (originator_id) originator_id, originator_version, topic, "
-            "state FROM {schema}.{snapshots} WHERE originator_id IN (SELECT id FROM ids) "
-            "ORDER BY originator_id, originator_version DESC) "
+            "s AS (SELECT ids.id AS originator_id, snap.originator_version, snap.topic, snap.state "
+            "FROM ids CROSS JOIN LATERAL (SELECT originator_version, topic, state "
+            "FROM {schema}.{snapshots} WHERE originator_id = ids.id "
+            "ORDER BY originator_version DESC LIMIT 1) snap) "
             "SELECT 0 AS part, originator_id, originator_version, topic, state FROM s "
             "UNION ALL "
-            "SELECT 1, e.originator_id, e.originator_version, e.topic, e.state "
-            "FROM {schema}.{events} e LEFT JOIN s ON s.originator_id = e.originator_id "
-            "WHERE e.originator_id IN (SELECT id FROM ids) "
-            "AND e.originator_version > COALESCE(s.originator_version, 0) "
+            "SELECT 1, ids.id, e.originator_version, e.topic, e.state "
+            "FROM ids LEFT JOIN s ON s.originator_id = ids.id "
+            "CROSS JOIN LATERAL (SELECT originator_version, topic, state FROM {schema}.{events} "
+            "WHERE originator_id = ids.id "
+            "AND originator_version > COALESCE(s.originator_version, 0) "
+            "OFFSET 0) e "  # a fence: keeps this a per-id index lookup, not a hash join
             "ORDER BY 2, 1, 3"
         ).format(
             schema=sql.Identifier(schema),
@@ -59,22 +65,28 @@ class StoreLoader:
         )
 
     def load(self, aggregate_id: UUID) -> asyncio.Future[Aggregate | None]:
-        """Join the batch of this turn of the loop; the future holds the aggregate or None."""
+        """Join the next batch; the future holds the aggregate or None."""
         future = self._wanted.get(aggregate_id)
         if future is None:
             loop = asyncio.get_running_loop()
-            if not self._wanted:
+            if not self._wanted and len(self._flushing) < MAX_IN_FLIGHT:
                 loop.call_soon(self._flush)
             future = self._wanted[aggregate_id] = loop.create_future()
         return future
 
     def _flush(self) -> None:
-        wanted, self._wanted = self._wanted, {}
-        items = list(wanted.items())
-        for start in range(0, len(items), MAX_BATCH):
-            task = asyncio.ensure_future(self._fetch(dict(items[start : start + MAX_BATCH])))
-            self._flushing.add(task)
-            task.add_done_callback(self._flushing.discard)
+        if not self._wanted or len(self._flushing) >= MAX_IN_FLIGHT:
+            return
+        items = list(self._wanted.items())
+        batch = dict(items[:MAX_BATCH])
+        self._wanted = dict(items[MAX_BATCH:])
+        task = asyncio.ensure_future(self._fetch(batch))
+        self._flushing.add(task)
+        task.add_done_callback(self._fetched)
+
+    def _fetched(self, task: asyncio.Task[None]) -> None:
+        self._flushing.discard(task)
+        self._flush()  # what was asked for meanwhile goes out now, as one batch
 
     async def _fetch(self, wanted: dict[UUID, asyncio.Future[Aggregate | None]]) -> None:
         try:

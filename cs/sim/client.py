@@ -55,10 +55,13 @@ class SimulatedChargePoint:
 
     async def connect(self, session: aiohttp.ClientSession) -> None:
         started = time.perf_counter()
+        if self.stats.first_connect_at is None:
+            self.stats.first_connect_at = started
         self.ws = await session.ws_connect(
             self.url, protocols=("ocpp1.6",), autoping=True, heartbeat=None, max_msg_size=1 << 20
         )
-        self.stats.connect_latencies.append(time.perf_counter() - started)
+        self.stats.last_connect_at = time.perf_counter()
+        self.stats.connect_latencies.append(self.stats.last_connect_at - started)
         self.stats.connected += 1
         self._reader = asyncio.create_task(self._read())
 

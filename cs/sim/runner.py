@@ -75,6 +75,9 @@ async def run(config: SimConfig) -> dict[str, Any]:
     interval = config.charge_points / config.rate if config.rate else None
     connector = aiohttp.TCPConnector(limit=0, force_close=False)
     started = time.perf_counter()
+    # The steady state: everyone connected (ramp-up done), a second to settle, until the end.
+    settle = min(1.0, config.duration / 4)
+    stats.window = (started + config.ramp_up + settle, started + config.ramp_up + config.duration)
     async with aiohttp.ClientSession(
         connector=connector, timeout=aiohttp.ClientTimeout(total=None, connect=30)
     ) as session:

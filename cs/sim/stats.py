@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,10 +31,20 @@ class Stats:
     commands_answered: int = 0
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     connect_latencies: list[float] = field(default_factory=list)
+    window: tuple[float, float] | None = None  # perf_counter span of the steady state
+    answered_in_window: int = 0
+    first_connect_at: float | None = None  # perf_counter when the first connect began
+    last_connect_at: float | None = None  # perf_counter when the last connect completed
 
     def record(self, action: str, seconds: float) -> None:
         self.answered += 1
         self.latencies[action].append(seconds)
+        if self.window is not None and self.window[0] <= time.perf_counter() <= self.window[1]:
+            self.answered_in_window += 1
+
+    def _steady_rate(self) -> float:
+        """Answers per second after ramp-up and before the deadline (the steady state)."""
+        return _steady(self)
 
     def summary(self, elapsed: float) -> dict[str, Any]:
         everything = sorted(v for values in self.latencies.values() for v in values)
@@ -42,11 +53,17 @@ class Stats:
             ordered = sorted(values)
             per_action[action] = _latency_block(ordered)
         connects = sorted(self.connect_latencies)
+        span = (
+            self.last_connect_at - self.first_connect_at
+            if self.first_connect_at is not None and self.last_connect_at is not None
+            else 0.0
+        )
         return {
             "elapsed_seconds": round(elapsed, 3),
             "sent": self.sent,
             "answered": self.answered,
             "answered_per_second": round(self.answered / elapsed, 1) if elapsed > 0 else 0.0,
+            "steady_per_second": self._steady_rate(),
             "call_errors": dict(self.call_errors),
             "timeouts": self.timeouts,
             "disconnects": self.disconnects,
@@ -56,7 +73,15 @@ class Stats:
             "latency_ms": _latency_block(everything),
             "latency_ms_by_action": per_action,
             "connect_ms": _latency_block(connects),
+            "connects_per_second": round(self.connected / span, 1) if span > 0 else 0.0,
         }
+
+
+def _steady(stats: Stats) -> float:
+    if stats.window is None:
+        return 0.0
+    span = stats.window[1] - stats.window[0]
+    return round(stats.answered_in_window / span, 1) if span > 0 else 0.0
 
 
 def _latency_block(ordered: list[float]) -> dict[str, float]:
@@ -73,7 +98,8 @@ def render(summary: dict[str, Any]) -> str:
     """A short human-readable report."""
     lines = [
         f"sent {summary['sent']}  answered {summary['answered']} "
-        f"({summary['answered_per_second']}/s over {summary['elapsed_seconds']}s)  "
+        f"({summary['answered_per_second']}/s over {summary['elapsed_seconds']}s; "
+        f"steady {summary['steady_per_second']}/s)  "
         f"timeouts {summary['timeouts']}  disconnects {summary['disconnects']}  "
         f"connected {summary['connected']} (failed {summary['connect_failures']})",
     ]
