@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import threading
 import time
@@ -73,6 +74,9 @@ class Databases:
 
     def drop_all(self) -> None:
         if self.external is None:
+            for data_dir in self.run_dir.iterdir():
+                if data_dir.is_dir():  # the embedded PostgreSQL of each phase; logs stay
+                    shutil.rmtree(data_dir, ignore_errors=True)
             return
         with psycopg.connect(
             make_conninfo(self.external, dbname="postgres"), autocommit=True
