@@ -6,6 +6,7 @@ import asyncio
 import gc
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,7 @@ from cs.adapters.transaction_ids import DDL as TRANSACTION_IDS_DDL
 from cs.adapters.transaction_ids import SequenceTransactionIds
 from cs.adapters.writer import GroupCommitWriter
 from cs.app.chargepoints import ChargePointService
+from cs.app.datatransfer import DataTransferHandlers, Handler, Key
 from cs.app.handles import AggregateCache
 from cs.app.nodes import NodeService
 from cs.app.ports import Clock
@@ -194,8 +196,16 @@ def open_storage(settings: Settings) -> Storage:
     return Storage(database_url, store, sync_pool, runner, embedded)
 
 
-def bootstrap(settings: Settings, *, clock: Clock | None = None) -> System:
-    """Build a node from `settings`; connects to (or starts) PostgreSQL, creates tables."""
+def bootstrap(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    data_transfer_handlers: Mapping[Key, Handler] | None = None,
+) -> System:
+    """Build a node from `settings`; connects to (or starts) PostgreSQL, creates tables.
+
+    `data_transfer_handlers` plugs in vendor DataTransfer handlers (cs.app.datatransfer).
+    """
     clock = clock or SystemClock()
     storage = open_storage(settings)
     writer = GroupCommitWriter(
@@ -216,7 +226,12 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> System:
     )
     services = Services(
         charge_points=ChargePointService(
-            cache=cache, clock=clock, heartbeat_interval=settings.heartbeat_interval
+            cache=cache,
+            clock=clock,
+            heartbeat_interval=settings.heartbeat_interval,
+            data_transfers=DataTransferHandlers(data_transfer_handlers),
+            writer=writer,
+            snapshot_interval=settings.snapshot_interval,
         ),
         nodes=NodeService(cache=cache, clock=clock),
         sessions=SessionService(

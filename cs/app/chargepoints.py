@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from cs.app.datatransfer import DataTransferAnswer, DataTransferHandlers, DataTransferRequest
 from cs.app.handles import AggregateCache, Handle, get_typed
-from cs.app.ports import Clock
+from cs.app.ports import Clock, EventWriter
 from cs.app.uow import MessageContext, UnitOfWork
 from cs.domain import ids
 from cs.domain.chargebox import BootInfo, ChargeBox, StatusReport
@@ -44,10 +45,22 @@ class ChargePointService:
     (their frames on the connection stream are the record).
     """
 
-    def __init__(self, *, cache: AggregateCache, clock: Clock, heartbeat_interval: int) -> None:
+    def __init__(
+        self,
+        *,
+        cache: AggregateCache,
+        clock: Clock,
+        heartbeat_interval: int,
+        data_transfers: DataTransferHandlers | None = None,
+        writer: EventWriter | None = None,
+        snapshot_interval: int = 100,
+    ) -> None:
         self._cache = cache
         self._clock = clock
         self._heartbeat_interval = heartbeat_interval
+        self._data_transfers = data_transfers or DataTransferHandlers()
+        self._writer = writer
+        self._snapshot_interval = snapshot_interval
 
     async def open_connection(
         self, uow: UnitOfWork, request: ConnectionRequest
@@ -80,7 +93,7 @@ class ChargePointService:
 
     async def boot_notification(self, ctx: MessageContext, info: BootInfo) -> BootAnswer:
         box = await self._require_box(ctx)
-        status = RegistrationStatus.ACCEPTED
+        status = box.aggregate.boot_answer(RegistrationStatus.ACCEPTED)
         box.aggregate.boot(
             info,
             status=status,
@@ -98,6 +111,93 @@ class ChargePointService:
             report, connection_id=ctx.connection_id, message_id=ctx.message_id, at=ctx.received_at
         )
         ctx.uow.save(box)
+
+    async def refuses(self, ctx: MessageContext, action: str) -> bool:
+        """Whether to refuse a message: a box answered Rejected may only boot again
+        (OCPP 1.6 section 4.2: it shall send nothing else until its retry interval)."""
+        if action == "BootNotification":
+            return False
+        box = await self._charge_box(ctx.tenant_id, ctx.charge_box_id)
+        return box is not None and box.aggregate.rejected
+
+    async def data_transfer(
+        self, ctx: MessageContext, vendor_id: str, message_id: str | None, data: str | None
+    ) -> DataTransferAnswer:
+        box = await self._require_box(ctx)
+        request = DataTransferRequest(ctx.tenant_id, ctx.charge_box_id, vendor_id, message_id, data)
+        answer = await self._data_transfers.answer(request)
+        box.aggregate.transfer_data(
+            vendor_id,
+            message_id,
+            data,
+            status=answer.status.value,
+            answer_data=answer.data,
+            connection_id=ctx.connection_id,
+            message_id=ctx.message_id,
+            at=ctx.received_at,
+        )
+        ctx.uow.save(box)
+        return answer
+
+    async def report(
+        self, ctx: MessageContext, subject: str, status: str, request_id: int | None = None
+    ) -> None:
+        """Firmware, diagnostics, signed firmware and log upload status notifications."""
+        box = await self._require_box(ctx)
+        box.aggregate.report(
+            subject,
+            status,
+            request_id=request_id,
+            connection_id=ctx.connection_id,
+            message_id=ctx.message_id,
+            at=ctx.received_at,
+        )
+        ctx.uow.save(box)
+
+    async def security_event(
+        self, ctx: MessageContext, event_type: str, occurred_at: datetime, tech_info: str | None
+    ) -> None:
+        box = await self._require_box(ctx)
+        box.aggregate.report_security_event(
+            event_type,
+            occurred_at,
+            tech_info,
+            connection_id=ctx.connection_id,
+            message_id=ctx.message_id,
+            at=ctx.received_at,
+        )
+        ctx.uow.save(box)
+
+    async def sign_certificate(self, ctx: MessageContext, csr: str) -> str:
+        """Rejected: no certificate authority is configured to sign a charge point's CSR."""
+        box = await self._require_box(ctx)
+        status = "Rejected"
+        box.aggregate.request_certificate(
+            csr,
+            status=status,
+            connection_id=ctx.connection_id,
+            message_id=ctx.message_id,
+            at=ctx.received_at,
+        )
+        ctx.uow.save(box)
+        return status
+
+    async def set_registration(
+        self, tenant_id: str, charge_box_id: str, status: RegistrationStatus, *, by: str | None
+    ) -> ChargeBox:
+        """The registry: what this box's next BootNotification is answered."""
+        if self._writer is None:
+            raise RuntimeError("no writer configured")
+        at = self._clock.now()
+        box = await self._charge_box(tenant_id, charge_box_id)
+        if box is None:
+            box = self._register(tenant_id, charge_box_id, at)
+        box.aggregate.set_registration(status, by=by, at=at)
+        uow = UnitOfWork(snapshot_interval=self._snapshot_interval)
+        uow.save(box)
+        if not uow.empty:
+            await self._writer.submit(uow.build())
+        return box.aggregate
 
     def heartbeat(self, ctx: MessageContext) -> datetime:
         """The current time, which the charge point may use to set its clock."""

@@ -127,10 +127,67 @@ class ChargeBox(Aggregate):
         connection_id: str
         message_id: str
 
+    class DataTransferred(Event):
+        """A vendor-specific DataTransfer from the charge box, and what we answered."""
+
+        TOPIC = "cs.ChargeBox.DataTransferred"
+        vendor_id: str
+        data_message_id: str | None
+        data: str | None
+        status: str
+        answer_data: str | None
+        connection_id: str
+        message_id: str
+
+    class Reported(Event):
+        """A status report of a background activity of the charge box.
+
+        `subject` names it: `firmware` (FirmwareStatusNotification), `diagnostics`
+        (DiagnosticsStatusNotification), `signed_firmware` (SignedFirmwareStatusNotification)
+        or `log` (LogStatusNotification); `request_id` where the message has one.
+        """
+
+        TOPIC = "cs.ChargeBox.Reported"
+        subject: str
+        status: str
+        request_id: int | None
+        connection_id: str
+        message_id: str
+
+    class SecurityEventReported(Event):
+        """A SecurityEventNotification (OCPP 1.6 Security Whitepaper)."""
+
+        TOPIC = "cs.ChargeBox.SecurityEventReported"
+        event_type: str
+        occurred_at: datetime
+        tech_info: str | None
+        connection_id: str
+        message_id: str
+
+    class CertificateSigningRequested(Event):
+        """A SignCertificate request (a CSR) and our answer."""
+
+        TOPIC = "cs.ChargeBox.CertificateSigningRequested"
+        csr: str
+        status: str
+        connection_id: str
+        message_id: str
+
+    class RegistrationChanged(Event):
+        """An operator set what BootNotification answers this box (registry)."""
+
+        TOPIC = "cs.ChargeBox.RegistrationChanged"
+        status: str
+        by: str | None
+
+        def apply(self, box: ChargeBox) -> None:
+            box.configured_status = self.status  # answered at its next BootNotification
+
     def __init__(self, tenant_id: str, charge_box_id: str) -> None:
         self.tenant_id = tenant_id
         self.charge_box_id = charge_box_id
         self.registration_status: str | None = None
+        self.configured_status: str | None = None
         self.last_booted_at: datetime | None = None
         self.status_count = 0
         self.active_transactions: dict[str, int] = {}
@@ -183,6 +240,99 @@ class ChargeBox(Aggregate):
             vendor_id=report.vendor_id,
             vendor_error_code=report.vendor_error_code,
             reported_at=report.reported_at,
+        )
+
+    @property
+    def rejected(self) -> bool:
+        """Its last BootNotification was answered Rejected (OCPP 1.6 section 4.2)."""
+        return self.registration_status == RegistrationStatus.REJECTED.value
+
+    def boot_answer(self, default: RegistrationStatus) -> RegistrationStatus:
+        """What to answer its next BootNotification: the registry's status, else `default`."""
+        if self.configured_status is not None:
+            return RegistrationStatus(self.configured_status)
+        return default
+
+    def set_registration(self, status: RegistrationStatus, *, by: str | None, at: datetime) -> bool:
+        if self.configured_status == status.value:
+            return False
+        self.trigger_event(self.RegistrationChanged, timestamp=at, status=status.value, by=by)
+        return True
+
+    def transfer_data(
+        self,
+        vendor_id: str,
+        data_message_id: str | None,
+        data: str | None,
+        *,
+        status: str,
+        answer_data: str | None,
+        connection_id: str,
+        message_id: str,
+        at: datetime,
+    ) -> None:
+        self.trigger_event(
+            self.DataTransferred,
+            timestamp=at,
+            vendor_id=vendor_id,
+            data_message_id=data_message_id,
+            data=data,
+            status=status,
+            answer_data=answer_data,
+            connection_id=connection_id,
+            message_id=message_id,
+        )
+
+    def report(
+        self,
+        subject: str,
+        status: str,
+        *,
+        request_id: int | None,
+        connection_id: str,
+        message_id: str,
+        at: datetime,
+    ) -> None:
+        self.trigger_event(
+            self.Reported,
+            timestamp=at,
+            subject=subject,
+            status=status,
+            request_id=request_id,
+            connection_id=connection_id,
+            message_id=message_id,
+        )
+
+    def report_security_event(
+        self,
+        event_type: str,
+        occurred_at: datetime,
+        tech_info: str | None,
+        *,
+        connection_id: str,
+        message_id: str,
+        at: datetime,
+    ) -> None:
+        self.trigger_event(
+            self.SecurityEventReported,
+            timestamp=at,
+            event_type=event_type,
+            occurred_at=occurred_at,
+            tech_info=tech_info,
+            connection_id=connection_id,
+            message_id=message_id,
+        )
+
+    def request_certificate(
+        self, csr: str, *, status: str, connection_id: str, message_id: str, at: datetime
+    ) -> None:
+        self.trigger_event(
+            self.CertificateSigningRequested,
+            timestamp=at,
+            csr=csr,
+            status=status,
+            connection_id=connection_id,
+            message_id=message_id,
         )
 
     def active_transaction(self, connector_id: int) -> int | None:

@@ -57,6 +57,20 @@ class Connection(Aggregate):
         def apply(self, connection: Connection) -> None:
             connection.frames += 1
 
+    class FrameRejected(Event):
+        """A frame refused before it could be read as OCPP-J: binary, or over the size limit.
+
+        `excerpt` keeps the first bytes (hex for binary) for the record.
+        """
+
+        TOPIC = "cs.Connection.FrameRejected"
+        kind: str
+        size: int | None
+        excerpt: str
+
+        def apply(self, connection: Connection) -> None:
+            connection.frames += 1
+
     class Closed(Event):
         """The websocket closed; `code` is the close code when one was exchanged."""
 
@@ -116,6 +130,11 @@ class Connection(Aggregate):
         """Record a frame about to be sent to the charge box."""
         self._check_open()
         self.trigger_event(self.FrameSent, timestamp=at, frame=frame, response_to=response_to)
+
+    def reject(self, kind: str, *, size: int | None, excerpt: str, at: datetime) -> None:
+        """Record a frame refused unread (binary or oversize)."""
+        self._check_open()
+        self.trigger_event(self.FrameRejected, timestamp=at, kind=kind, size=size, excerpt=excerpt)
 
     def close(self, *, code: int | None, reason: str, at: datetime) -> None:
         """Record the end of the connection; closing twice records nothing."""

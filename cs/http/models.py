@@ -88,14 +88,51 @@ class ConnectorOut(Model):
     active_transaction_id: int | None = Field(description="the session charging here, if any")
 
 
+class FirmwareOut(Model):
+    status: str | None = Field(description="last FirmwareStatusNotification")
+    at: datetime | None
+    signed_status: str | None = Field(description="last SignedFirmwareStatusNotification")
+    signed_request_id: int | None
+    signed_at: datetime | None
+
+
+class StatusAtOut(Model):
+    status: str | None
+    at: datetime | None
+
+
+class LogsOut(Model):
+    status: str | None = Field(description="last LogStatusNotification")
+    request_id: int | None
+    at: datetime | None
+
+
+class SecurityOut(Model):
+    events: int = Field(description="SecurityEventNotifications received")
+    last_event_type: str | None
+    last_event_at: datetime | None
+    certificate_requests: int = Field(description="SignCertificate requests (answered Rejected)")
+
+
+class DataTransfersOut(Model):
+    count: int
+    last_at: datetime | None
+
+
 class ChargeBoxSummaryOut(Model):
     tenant_id: str
     charge_box_id: str
     registered_at: datetime
-    registration_status: str | None
+    registration_status: str | None = Field(description="what its last boot was answered")
+    configured_status: str | None = Field(description="what its next boot will be answered")
     connected: bool
     connection: LiveConnectionOut | None
     boot: BootOut
+    firmware: FirmwareOut
+    diagnostics: StatusAtOut
+    logs: LogsOut
+    security: SecurityOut
+    data_transfers: DataTransfersOut
 
 
 class ChargeBoxOut(ChargeBoxSummaryOut):
@@ -112,8 +149,32 @@ class EvseOut(Model):
     charge_box_id: str
     registered_at: datetime
     registration_status: str | None
+    configured_status: str | None
     connected: bool
     boot: BootOut
+    firmware: FirmwareOut
+    diagnostics: StatusAtOut
+    logs: LogsOut
+    security: SecurityOut
+    data_transfers: DataTransfersOut
+
+
+class SecurityEventOut(Model):
+    event_type: str
+    occurred_at: datetime = Field(description="the charge point's clock")
+    received_at: datetime
+    tech_info: str | None
+
+
+class SecurityEventsOut(Model):
+    items: list[SecurityEventOut]
+
+
+class RegistrationOut(Model):
+    tenant_id: str
+    charge_box_id: str
+    configured_status: str | None
+    registration_status: str | None
 
 
 class PageOut(Model, Generic[T]):

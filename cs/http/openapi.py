@@ -16,6 +16,7 @@ from pydantic.json_schema import models_json_schema
 from cs.http import models as m
 from cs.http.jsonio import json_response
 from cs.http.tokens import TokenIn
+from cs.http.views import RegistrationIn
 
 REF = "#/components/schemas/{model}"
 TENANT = {
@@ -191,6 +192,25 @@ PATHS: dict[str, dict[str, Any]] = {
         TENANT,
         errors=BOX_ERRORS,
     ),
+    "/charge-boxes/{charge_box_id}/security-events": _get(
+        "Security events a charge box reported, newest first",
+        m.SecurityEventsOut,
+        CHARGE_BOX_ID,
+        TENANT,
+        PAGE[0],
+        errors=BOX_ERRORS,
+    ),
+    "/charge-boxes/{charge_box_id}/registration": {
+        "put": _operation(
+            "Set what the box's next BootNotification is answered (tenant from x-tenant-id)",
+            m.RegistrationOut,
+            CHARGE_BOX_ID,
+            TENANT,
+            USER,
+            body=RegistrationIn,
+            errors={"422": "invalid body (the field is named)"},
+        )
+    },
     "/sessions": _get(
         "Charging sessions, newest first",
         SessionPage,
@@ -279,6 +299,9 @@ MODELS: list[type[BaseModel]] = [
     TokenPage,
     m.TokenOut,
     TokenIn,
+    m.SecurityEventsOut,
+    m.RegistrationOut,
+    RegistrationIn,
 ]
 
 
@@ -286,7 +309,10 @@ MODELS: list[type[BaseModel]] = [
 def build() -> dict[str, Any]:
     """The whole document (built once)."""
     _, schemas = models_json_schema(
-        [(model, "validation" if model is TokenIn else "serialization") for model in MODELS],
+        [
+            (model, "validation" if model in (TokenIn, RegistrationIn) else "serialization")
+            for model in MODELS
+        ],
         ref_template=REF,
     )
     return {

@@ -20,6 +20,8 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/sessions/{transaction_id}", sessions.get_session)
     app.router.add_get("/evses/{charge_box_id}/sessions", sessions.charge_box_sessions)
     app.router.add_get("/charge-boxes/{charge_box_id}/sessions", sessions.charge_box_sessions)
+    app.router.add_get("/charge-boxes/{charge_box_id}/security-events", views.security_events)
+    app.router.add_put("/charge-boxes/{charge_box_id}/registration", views.put_registration)
     app.router.add_get("/tokens", tokens.list_tokens)
     app.router.add_get("/tokens/{id_tag}", tokens.get_token)
     app.router.add_put("/tokens/{id_tag}", tokens.put_token)

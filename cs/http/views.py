@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
+from cs.domain.ids import DEFAULT_TENANT
+from cs.domain.ocpp16 import RegistrationStatus
 from cs.http.errors import NotFoundError
 from cs.http.jsonio import json_response
 from cs.http.keys import SYSTEM
@@ -93,6 +95,27 @@ def _box_body(row: dict[str, Any]) -> dict[str, Any]:
             "heartbeat_interval": row["heartbeat_interval"],
             "last_boot_at": row["last_boot_at"],
         },
+        "configured_status": row["configured_status"],
+        "firmware": {
+            "status": row["firmware_status"],
+            "at": row["firmware_status_at"],
+            "signed_status": row["signed_firmware_status"],
+            "signed_request_id": row["signed_firmware_request_id"],
+            "signed_at": row["signed_firmware_status_at"],
+        },
+        "diagnostics": {"status": row["diagnostics_status"], "at": row["diagnostics_status_at"]},
+        "logs": {
+            "status": row["log_status"],
+            "request_id": row["log_request_id"],
+            "at": row["log_status_at"],
+        },
+        "security": {
+            "events": row["security_events"],
+            "last_event_type": row["last_security_event_type"],
+            "last_event_at": row["last_security_event_at"],
+            "certificate_requests": row["certificate_requests"],
+        },
+        "data_transfers": {"count": row["data_transfers"], "last_at": row["last_data_transfer_at"]},
     }
 
 
@@ -128,6 +151,41 @@ async def evse(request: web.Request) -> web.Response:
     body["connection"] = "connected" if body["connected"] else "disconnected"
     body["connectors"] = {str(c["connector_id"]): c for c in box["connectors"]}
     return json_response(body)
+
+
+async def security_events(request: web.Request) -> web.Response:
+    box = await _box_or_404(request)
+    page = PageQuery.model_validate(dict(request.query))
+    rows = await request.app[SYSTEM].read_models.security_events(
+        box["tenant_id"], box["charge_box_id"], limit=page.limit
+    )
+    return json_response({"items": rows})
+
+
+class RegistrationIn(BaseModel):
+    """What the box's next BootNotification is answered (OCPP 1.6 section 7.44)."""
+
+    model_config = ConfigDict(extra="forbid")
+    status: Literal["Accepted", "Pending", "Rejected"]
+
+
+async def put_registration(request: web.Request) -> web.Response:
+    body = RegistrationIn.model_validate_json(await request.read() or b"{}")
+    tenant_id = tenant_of(request) or DEFAULT_TENANT
+    box = await request.app[SYSTEM].services.charge_points.set_registration(
+        tenant_id,
+        request.match_info["charge_box_id"],
+        RegistrationStatus(body.status),
+        by=request.headers.get("x-user-id"),
+    )
+    return json_response(
+        {
+            "tenant_id": box.tenant_id,
+            "charge_box_id": box.charge_box_id,
+            "configured_status": box.configured_status,
+            "registration_status": box.registration_status,
+        }
+    )
 
 
 async def health(request: web.Request) -> web.Response:

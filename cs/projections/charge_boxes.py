@@ -49,6 +49,41 @@ DDL = (
         PRIMARY KEY (tenant_id, charge_box_id, connector_id)
     )
     """,
+    *(
+        f"ALTER TABLE rm_charge_boxes ADD COLUMN IF NOT EXISTS {column}"
+        for column in (
+            "configured_status text",
+            "firmware_status text",
+            "firmware_status_at timestamptz",
+            "diagnostics_status text",
+            "diagnostics_status_at timestamptz",
+            "signed_firmware_status text",
+            "signed_firmware_request_id integer",
+            "signed_firmware_status_at timestamptz",
+            "log_status text",
+            "log_request_id integer",
+            "log_status_at timestamptz",
+            "security_events integer NOT NULL DEFAULT 0",
+            "last_security_event_type text",
+            "last_security_event_at timestamptz",
+            "data_transfers integer NOT NULL DEFAULT 0",
+            "last_data_transfer_at timestamptz",
+            "certificate_requests integer NOT NULL DEFAULT 0",
+        )
+    ),
+    """
+    CREATE TABLE IF NOT EXISTS rm_security_events (
+        event_id text PRIMARY KEY,
+        tenant_id text NOT NULL,
+        charge_box_id text NOT NULL,
+        event_type text NOT NULL,
+        occurred_at timestamptz NOT NULL,
+        received_at timestamptz NOT NULL,
+        tech_info text
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS rm_security_events_box "
+    "ON rm_security_events (tenant_id, charge_box_id, received_at DESC)",
 )
 
 _BOOT_FIELDS = (
@@ -72,10 +107,17 @@ class ChargeBoxesProjection:
     """
 
     name: str = "charge_boxes"
-    tables: tuple[str, ...] = ("rm_charge_boxes", "rm_connectors")
+    tables: tuple[str, ...] = ("rm_charge_boxes", "rm_connectors", "rm_security_events")
     ddl: tuple[str, ...] = DDL
     topics: tuple[str, ...] = topics_of(
-        ChargeBox.Registered, ChargeBox.Booted, ChargeBox.StatusNotified
+        ChargeBox.Registered,
+        ChargeBox.Booted,
+        ChargeBox.StatusNotified,
+        ChargeBox.Reported,
+        ChargeBox.SecurityEventReported,
+        ChargeBox.DataTransferred,
+        ChargeBox.CertificateSigningRequested,
+        ChargeBox.RegistrationChanged,
     )
 
     def apply(self, cursor: Cursor[Any], events: Sequence[Any]) -> None:
@@ -116,6 +158,80 @@ class ChargeBoxesProjection:
                 event.originator_id,
             ),
         )
+
+    @handle.register
+    def _reported(self, event: ChargeBox.Reported, cursor: Cursor[Any]) -> None:
+        subject = _SUBJECTS.get(event.subject)
+        if subject is None:
+            return
+        with_request = subject in ("signed_firmware", "log")
+        request = f", {subject}_request_id = %(request_id)s" if with_request else ""
+        cursor.execute(
+            f"UPDATE rm_charge_boxes SET {subject}_status = %(status)s, "
+            f"{subject}_status_at = %(at)s{request} WHERE aggregate_id = %(id)s",
+            {
+                "status": event.status,
+                "at": event.timestamp,
+                "request_id": event.request_id,
+                "id": event.originator_id,
+            },
+        )
+
+    @handle.register
+    def _security_event(self, event: ChargeBox.SecurityEventReported, cursor: Cursor[Any]) -> None:
+        cursor.execute(
+            "UPDATE rm_charge_boxes SET security_events = security_events + 1, "
+            "last_security_event_type = %s, last_security_event_at = %s WHERE aggregate_id = %s",
+            (event.event_type, event.timestamp, event.originator_id),
+        )
+        cursor.execute(
+            "INSERT INTO rm_security_events (event_id, tenant_id, charge_box_id, event_type, "
+            "occurred_at, received_at, tech_info) "
+            "SELECT %s, tenant_id, charge_box_id, %s, %s, %s, %s "
+            "FROM rm_charge_boxes WHERE aggregate_id = %s ON CONFLICT (event_id) DO NOTHING",
+            (
+                f"{event.originator_id}:{event.originator_version}",
+                event.event_type,
+                event.occurred_at,
+                event.timestamp,
+                event.tech_info,
+                event.originator_id,
+            ),
+        )
+
+    @handle.register
+    def _data_transfer(self, event: ChargeBox.DataTransferred, cursor: Cursor[Any]) -> None:
+        cursor.execute(
+            "UPDATE rm_charge_boxes SET data_transfers = data_transfers + 1, "
+            "last_data_transfer_at = %s WHERE aggregate_id = %s",
+            (event.timestamp, event.originator_id),
+        )
+
+    @handle.register
+    def _certificate(
+        self, event: ChargeBox.CertificateSigningRequested, cursor: Cursor[Any]
+    ) -> None:
+        cursor.execute(
+            "UPDATE rm_charge_boxes SET certificate_requests = certificate_requests + 1 "
+            "WHERE aggregate_id = %s",
+            (event.originator_id,),
+        )
+
+    @handle.register
+    def _registration(self, event: ChargeBox.RegistrationChanged, cursor: Cursor[Any]) -> None:
+        cursor.execute(
+            "UPDATE rm_charge_boxes SET configured_status = %s WHERE aggregate_id = %s",
+            (event.status, event.originator_id),
+        )
+
+
+# Report subjects and the column prefix each writes: a fixed set, never input.
+_SUBJECTS = {
+    "firmware": "firmware",
+    "diagnostics": "diagnostics",
+    "signed_firmware": "signed_firmware",
+    "log": "log",
+}
 
 
 _UPSERT_CONNECTOR = (

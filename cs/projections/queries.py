@@ -46,7 +46,12 @@ _BOX_COLUMNS = """
     b.tenant_id, b.charge_box_id, b.registered_at, b.registration_status,
     b.charge_point_vendor, b.charge_point_model, b.charge_point_serial_number,
     b.charge_box_serial_number, b.firmware_version, b.iccid, b.imsi, b.meter_type,
-    b.meter_serial_number, b.heartbeat_interval, b.last_boot_at,
+    b.meter_serial_number, b.heartbeat_interval, b.last_boot_at, b.configured_status,
+    b.firmware_status, b.firmware_status_at, b.diagnostics_status, b.diagnostics_status_at,
+    b.signed_firmware_status, b.signed_firmware_request_id, b.signed_firmware_status_at,
+    b.log_status, b.log_request_id, b.log_status_at, b.security_events,
+    b.last_security_event_type, b.last_security_event_at, b.data_transfers,
+    b.last_data_transfer_at, b.certificate_requests,
     c.connection_id, c.opened_at AS connected_since, c.remote_address, c.node,
     c.last_message_at
 """
@@ -209,6 +214,17 @@ class ReadModels:
             connectors.setdefault(connector["connector_id"], connector)
         box["connectors"] = list(connectors.values())
         return box
+
+    async def security_events(
+        self, tenant_id: str, charge_box_id: str, *, limit: int
+    ) -> list[dict[str, Any]]:
+        """The newest security events a charge box reported."""
+        return await self._all(
+            "SELECT event_type, occurred_at, received_at, tech_info FROM rm_security_events "
+            "WHERE tenant_id = %s AND charge_box_id = %s "
+            "ORDER BY received_at DESC, event_id LIMIT %s",
+            (tenant_id, charge_box_id, limit),
+        )
 
     async def sessions(
         self, filters: SessionFilter, *, limit: int, after: list[Any] | None

@@ -132,7 +132,8 @@ async def test_a_retried_start_gets_the_same_transaction_and_no_second_session(
     assert same_id[2]["transactionId"] == repeat[2]["transactionId"] == first
     _, page = await eventually(
         lambda: get_json(client, "/charge-boxes/CP-D/sessions"),
-        lambda r: r[0] == 200 and r[1]["items"] and r[1]["items"][0]["repeated_starts"] == 3,
+        # Two repeats by content; the second "77" is a retried CALL, replayed, not repeated.
+        lambda r: r[0] == 200 and r[1]["items"] and r[1]["items"][0]["repeated_starts"] == 2,
     )
     assert [s["transaction_id"] for s in page["items"]] == [first]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import logging
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -27,9 +28,14 @@ from cs.adapters.ocpp16.errors import (
     NotImplementedAction,
     NotSupportedAction,
     OcppError,
+    SecurityError,
 )
 from cs.adapters.ocpp16.schemas import PayloadValidator
-from cs.adapters.ocpp16.transport import TransportClosedError, WebSocketTransport
+from cs.adapters.ocpp16.transport import (
+    RejectedFrameError,
+    TransportClosedError,
+    WebSocketTransport,
+)
 from cs.app.handles import Handle
 from cs.app.ports import Clock, CommitFailedError, EventWriter
 from cs.app.services import Services
@@ -39,6 +45,7 @@ from cs.domain.connection import Connection
 log = logging.getLogger(__name__)
 
 KNOWN_ACTIONS = frozenset(action.value for action in Action)
+REMEMBERED_REPLIES = 3  # a retry comes right after its lost answer; few suffice
 
 
 class SessionEndedError(Exception):
@@ -78,6 +85,9 @@ class DurableChargePoint(ActionHandler, ChargePoint):  # type: ignore[misc]
         self._clock = clock
         self._snapshot_interval = snapshot_interval
         self._pending_calls: dict[str, str] = {}  # unique id -> action of our open CALLs
+        # unique id -> (action, payload, answer) of the last CALLs answered: a retry of one
+        # (same id, same content) gets the same answer, without doing it again.
+        self._answered: OrderedDict[str, tuple[str, dict[str, Any], str]] = OrderedDict()
         self.ctx: MessageContext | None = None
 
     @property
@@ -92,10 +102,27 @@ class DurableChargePoint(ActionHandler, ChargePoint):  # type: ignore[misc]
         }
 
     async def start(self) -> None:
-        """Serve frames until the transport closes (raises TransportClosedError)."""
+        """Serve frames until the transport closes (raises TransportClosedError).
+
+        A frame refused unread (binary, too large) is recorded, then ends the session.
+        """
         recv = self._transport.recv
         while True:
-            await self.route_message(await recv())
+            try:
+                text = await recv()
+            except RejectedFrameError as rejected:
+                await self._record_rejection(rejected)
+                raise
+            await self.route_message(text)
+
+    async def _record_rejection(self, rejected: RejectedFrameError) -> None:
+        uow = UnitOfWork(snapshot_interval=self._snapshot_interval)
+        self.connection.aggregate.reject(
+            rejected.kind, size=rejected.size, excerpt=rejected.excerpt, at=self._clock.now()
+        )
+        uow.save(self.connection)
+        with contextlib.suppress(SessionEndedError):
+            await self._commit_then_send(uow, None, None)
 
     async def route_message(self, raw_msg: str) -> None:
         received_at = self._clock.now()
@@ -110,6 +137,14 @@ class DurableChargePoint(ActionHandler, ChargePoint):  # type: ignore[misc]
             await self._take_response(raw_msg, message, received_at)
 
     async def _serve_call(self, raw: str, call: frames.Call, received_at: Any) -> None:
+        answered = self._answered.get(call.unique_id)
+        if answered is not None and answered[:2] == (call.action, call.payload):
+            # OCPP-J: a retried CALL (its answer was lost) gets the same answer again;
+            # both frames are recorded, the business effect is not repeated.
+            retry = UnitOfWork(snapshot_interval=self._snapshot_interval)
+            self._record_exchange(retry, raw, received_at, answered[2], call.action)
+            await self._commit_then_send(retry, answered[2], call.unique_id)
+            return
         uow = UnitOfWork(snapshot_interval=self._snapshot_interval)
         self.ctx = MessageContext(
             uow, self.tenant_id, self.charge_box_id, self.connection_id, call.unique_id, received_at
@@ -129,10 +164,17 @@ class DurableChargePoint(ActionHandler, ChargePoint):  # type: ignore[misc]
         # From here to submit: no await, so the unit reaches the writer in event order.
         self._record_exchange(uow, raw, received_at, reply, call.action)
         await self._commit_then_send(uow, reply, call.unique_id)
+        self._answered[call.unique_id] = (call.action, call.payload, reply)
+        if len(self._answered) > REMEMBERED_REPLIES:
+            self._answered.popitem(last=False)
 
     async def _dispatch(self, call: frames.Call) -> dict[str, Any]:
         handler = self._handler(call.action)
         self._validator.check_request(call.action, call.payload)
+        if await self.services.charge_points.refuses(self.context, call.action):
+            raise SecurityError(
+                "This charge box's BootNotification was rejected; send BootNotification first"
+            )
         kwargs = kwargs_of(call.payload)
         if _wants_unique_id(handler):
             kwargs["call_unique_id"] = call.unique_id

@@ -12,16 +12,24 @@ from aiohttp import web
 
 from cs.adapters.ocpp16.actions.authorize import AuthorizeHandler
 from cs.adapters.ocpp16.actions.boot_notification import BootNotificationHandler
+from cs.adapters.ocpp16.actions.data_transfer import DataTransferHandler
+from cs.adapters.ocpp16.actions.diagnostics_status_notification import (
+    DiagnosticsStatusNotificationHandler,
+)
+from cs.adapters.ocpp16.actions.firmware_status_notification import (
+    FirmwareStatusNotificationHandler,
+)
 from cs.adapters.ocpp16.actions.heartbeat import HeartbeatHandler
 from cs.adapters.ocpp16.actions.meter_values import MeterValuesHandler
+from cs.adapters.ocpp16.actions.security import SecurityHandlers
 from cs.adapters.ocpp16.actions.start_transaction import StartTransactionHandler
 from cs.adapters.ocpp16.actions.status_notification import StatusNotificationHandler
 from cs.adapters.ocpp16.actions.stop_transaction import StopTransactionHandler
 from cs.adapters.ocpp16.chargepoint import DurableChargePoint, SessionEndedError
 from cs.adapters.ocpp16.schemas import PayloadValidator
 from cs.adapters.ocpp16.transport import (
+    RejectedFrameError,
     TransportClosedError,
-    UnsupportedFrameError,
     WebSocketTransport,
 )
 from cs.app.chargepoints import ConnectionRequest
@@ -37,8 +45,12 @@ SUBPROTOCOL = "ocpp1.6"
 class CentralSystemChargePoint(
     AuthorizeHandler,
     BootNotificationHandler,
+    DataTransferHandler,
+    DiagnosticsStatusNotificationHandler,
+    FirmwareStatusNotificationHandler,
     HeartbeatHandler,
     MeterValuesHandler,
+    SecurityHandlers,
     StartTransactionHandler,
     StatusNotificationHandler,
     StopTransactionHandler,
@@ -148,8 +160,13 @@ class ChargePointHub:
             await cp.start()
         except TransportClosedError as closed:
             code, reason = closed.code, closed.reason
-        except UnsupportedFrameError as unsupported:
-            code, reason = 1003, f"OCPP-J allows text frames only ({unsupported})"
+        except RejectedFrameError as rejected:
+            code = rejected.close_code
+            reason = (
+                f"OCPP-J allows text frames only ({rejected})"
+                if rejected.kind == "binary"
+                else "frame larger than this central system accepts"
+            )
         except SessionEndedError as ended:
             code, reason = 1011, f"could not record a message: {ended}"
         except asyncio.CancelledError:

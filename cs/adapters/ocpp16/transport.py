@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiohttp import WSMsgType, web
+from aiohttp import WebSocketError, WSCloseCode, WSMsgType, web
 
 
 class TransportClosedError(Exception):
@@ -14,12 +14,19 @@ class TransportClosedError(Exception):
         self.reason = reason
 
 
-class UnsupportedFrameError(Exception):
-    """A frame OCPP-J does not allow (binary); OCPP-J uses text frames only."""
+class RejectedFrameError(Exception):
+    """A frame refused unread: binary (OCPP-J uses text frames only) or over the size limit.
 
-    def __init__(self, size: int) -> None:
-        super().__init__(f"binary frame of {size} bytes")
+    `close_code` is what the connection is closed with: 1003 (unsupported data) for
+    binary, 1009 (message too big) for size.
+    """
+
+    def __init__(self, kind: str, size: int | None, close_code: int, excerpt: str = "") -> None:
+        super().__init__(f"{kind} frame" + (f" of {size} bytes" if size is not None else ""))
+        self.kind = kind
         self.size = size
+        self.close_code = close_code
+        self.excerpt = excerpt
 
 
 class WebSocketTransport:
@@ -36,9 +43,13 @@ class WebSocketTransport:
             text: str = message.data
             return text
         if message.type is WSMsgType.BINARY:
-            raise UnsupportedFrameError(len(message.data))
+            data: bytes = message.data
+            raise RejectedFrameError("binary", len(data), 1003, data[:64].hex())
         if message.type is WSMsgType.ERROR:
-            raise TransportClosedError(self._ws.close_code, f"websocket error: {message.data}")
+            error = message.data
+            if isinstance(error, WebSocketError) and error.code == WSCloseCode.MESSAGE_TOO_BIG:
+                raise RejectedFrameError("oversize", None, 1009, str(error)[:200])
+            raise TransportClosedError(self._ws.close_code, f"websocket error: {error}")
         raise TransportClosedError(self._ws.close_code, "closed by the charge point")
 
     async def send(self, text: str) -> None:
