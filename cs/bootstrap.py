@@ -20,10 +20,11 @@ from cs.adapters.eventstore import EventStore, eventstore_env
 from cs.adapters.loader import StoreLoader
 from cs.adapters.ocpp16.schemas import PayloadValidator
 from cs.adapters.ocpp16.server import ChargePointHub, HubSettings
-from cs.adapters.transaction_ids import DDL as TRANSACTION_IDS_DDL
-from cs.adapters.transaction_ids import SequenceTransactionIds
+from cs.adapters.transaction_ids import DDL as SEQUENCES_DDL
+from cs.adapters.transaction_ids import SequenceIds
 from cs.adapters.writer import GroupCommitWriter
 from cs.app.chargepoints import ChargePointService
+from cs.app.commands import CommandService
 from cs.app.datatransfer import DataTransferHandlers, Handler, Key
 from cs.app.handles import AggregateCache
 from cs.app.nodes import NodeService
@@ -34,6 +35,7 @@ from cs.app.tokens import TokenService
 from cs.app.uow import UnitOfWork
 from cs.config import Settings
 from cs.projections.charge_boxes import ChargeBoxesProjection
+from cs.projections.commands import CommandsProjection
 from cs.projections.connections import ConnectionsProjection
 from cs.projections.id_tags import IdTagsProjection
 from cs.projections.queries import ReadModels
@@ -75,6 +77,7 @@ class System:
     hub: ChargePointHub
     read_models: ReadModels
     async_pool: AsyncConnectionPool[Any]
+    reservation_ids: SequenceIds
     projector: ChildProcess | None = None
     started: bool = field(default=False, init=False)
 
@@ -123,6 +126,8 @@ class System:
         uow = UnitOfWork(snapshot_interval=self.settings.snapshot_interval)
         await self.services.nodes.started(uow, node, orphaned)
         await self.writer.submit(uow.build())
+        unfinished = await self.read_models.unfinished_command_ids(node)
+        await self.services.commands.abort_orphans(unfinished, "central system restarted")
 
     async def status(self) -> dict[str, Any]:
         stats = self.writer.stats
@@ -185,6 +190,7 @@ def open_storage(settings: Settings) -> Storage:
             ChargeBoxesProjection(),
             SessionsProjection(),
             IdTagsProjection(),
+            CommandsProjection(),
         ],
         batch_size=settings.projection_batch_size,
         conninfo=database_url,
@@ -192,7 +198,8 @@ def open_storage(settings: Settings) -> Storage:
     )
     runner.create_tables()
     with sync_pool.connection() as conn:
-        conn.execute(TRANSACTION_IDS_DDL)
+        for statement in SEQUENCES_DDL:
+            conn.execute(statement)
     return Storage(database_url, store, sync_pool, runner, embedded)
 
 
@@ -237,11 +244,18 @@ def bootstrap(
         sessions=SessionService(
             cache=cache,
             clock=clock,
-            transaction_ids=SequenceTransactionIds(async_pool),
+            transaction_ids=SequenceIds(async_pool),
             unknown_tags=settings.unknown_id_tags,
         ),
         tokens=TokenService(
             cache=cache, clock=clock, writer=writer, snapshot_interval=settings.snapshot_interval
+        ),
+        commands=CommandService(
+            cache=cache,
+            clock=clock,
+            writer=writer,
+            node=settings.node_name(),
+            snapshot_interval=settings.snapshot_interval,
         ),
     )
     hub = ChargePointHub(
@@ -253,6 +267,7 @@ def bootstrap(
             node=settings.node_name(),
             snapshot_interval=settings.snapshot_interval,
             response_timeout=settings.call_timeout,
+            command_queue_size=settings.command_queue_size,
         ),
     )
     return System(
@@ -264,4 +279,5 @@ def bootstrap(
         hub=hub,
         read_models=ReadModels(async_pool),
         async_pool=async_pool,
+        reservation_ids=SequenceIds(async_pool, sequence="cs_reservation_ids", block=10),
     )

@@ -32,7 +32,8 @@ class Settings(BaseSettings):
     heartbeat_interval: int = Field(default=300, ge=1, description="BootNotification interval")
     ws_ping_interval: float = Field(default=60.0, ge=0, description="0 disables pings")
     ws_max_message_size: int = Field(default=65_536, ge=1024)
-    call_timeout: float = Field(default=30.0, gt=0)
+    call_timeout: float = Field(default=30.0, gt=0, description="wait for a charger's answer")
+    command_queue_size: int = Field(default=10, ge=1, description="commands waiting per box")
 
     snapshot_interval: int = Field(default=100, ge=2)
     aggregate_cache_size: int = Field(default=20_000, ge=100)

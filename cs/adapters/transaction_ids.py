@@ -1,4 +1,4 @@
-"""OCPP 1.6 transaction ids from a PostgreSQL sequence, behind the `TransactionIds` port."""
+"""OCPP 1.6 ids we allocate (transactions, reservations) from PostgreSQL sequences."""
 
 from __future__ import annotations
 
@@ -8,18 +8,28 @@ from typing import Any
 
 from psycopg_pool import AsyncConnectionPool
 
-DDL = "CREATE SEQUENCE IF NOT EXISTS cs_transaction_ids AS integer MINVALUE 1 NO CYCLE"
+DDL = (
+    "CREATE SEQUENCE IF NOT EXISTS cs_transaction_ids AS integer MINVALUE 1 NO CYCLE",
+    "CREATE SEQUENCE IF NOT EXISTS cs_reservation_ids AS integer MINVALUE 1 NO CYCLE",
+)
 
 
-class SequenceTransactionIds:
+class SequenceIds:
     """Positive 32-bit ids, unique across restarts and nodes, fetched `block` at a time.
 
     Ids fetched but not handed out when the process stops are simply never used (gaps
     are harmless); a sequence never returns a value twice.
     """
 
-    def __init__(self, pool: AsyncConnectionPool[Any], *, block: int = 100) -> None:
+    def __init__(
+        self,
+        pool: AsyncConnectionPool[Any],
+        *,
+        sequence: str = "cs_transaction_ids",
+        block: int = 100,
+    ) -> None:
         self._pool = pool
+        self._sequence = sequence
         self._block = block
         self._free: deque[int] = deque()
         self._refill: asyncio.Task[None] | None = None
@@ -38,6 +48,6 @@ class SequenceTransactionIds:
     async def _fetch(self) -> None:
         async with self._pool.connection() as conn:
             cursor = await conn.execute(
-                "SELECT nextval('cs_transaction_ids') FROM generate_series(1, %s)", (self._block,)
+                "SELECT nextval(%s) FROM generate_series(1, %s)", (self._sequence, self._block)
             )
             self._free.extend(int(row[0]) for row in await cursor.fetchall())

@@ -199,6 +199,11 @@ class ChargePointService:
             await self._writer.submit(uow.build())
         return box.aggregate
 
+    async def known(self, tenant_id: str, charge_box_id: str) -> ChargeBox | None:
+        """The charge box, if the central system has ever seen or registered it."""
+        box = await self._charge_box(tenant_id, charge_box_id)
+        return box.aggregate if box is not None else None
+
     def heartbeat(self, ctx: MessageContext) -> datetime:
         """The current time, which the charge point may use to set its clock."""
         return self._clock.now()

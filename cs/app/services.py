@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cs.app.chargepoints import ChargePointService
+from cs.app.commands import CommandService
 from cs.app.nodes import NodeService
 from cs.app.sessions import SessionService
 from cs.app.tokens import TokenService
@@ -18,3 +19,4 @@ class Services:
     nodes: NodeService
     sessions: SessionService
     tokens: TokenService
+    commands: CommandService

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from cs.app.handles import AggregateCache, Handle, get_typed, typed
 from cs.app.ports import Clock, TransactionIds
@@ -12,6 +13,7 @@ from cs.app.uow import MessageContext
 from cs.domain import ids
 from cs.domain.authorization import AuthorizationStatus, IdTagInfo, UnknownTagPolicy
 from cs.domain.chargebox import ChargeBox
+from cs.domain.command import Command
 from cs.domain.idtag import IdTag
 from cs.domain.metering import Sample
 from cs.domain.session import ChargingSession, StartData, StartKey, StopData
@@ -75,6 +77,7 @@ class SessionService:
         if claimed is not None:
             return await self._repeat_start(ctx, claimed.aggregate)
         box = typed(box_handle, ChargeBox) or await self._box(ctx)
+        remote = await self._remote_start(box, data, ctx)
         previous = await self._session(box.aggregate.active_transaction(data.connector_id))
         previous_tag = await self._tag(ctx, previous.aggregate.id_tag) if previous else None
         tag = await self._tag(ctx, data.id_tag)
@@ -98,8 +101,53 @@ class SessionService:
         )
         box.aggregate.start_transaction(data.connector_id, transaction_id, ctx.received_at)
         tag.aggregate.start_transaction(transaction_id, ctx.received_at)
+        if remote is not None:
+            box.aggregate.link_remote_start(
+                str(remote.aggregate.id), transaction_id, data.id_tag, ctx.received_at
+            )
+            remote.aggregate.link_session(transaction_id, ctx.received_at)
+            ctx.uow.save(remote)
+        if data.reservation_id is not None:
+            self._use_reservation(box, tag, data, transaction_id, ctx)
         ctx.uow.save(tag, session, start_key, box)
         return StartAnswer(transaction_id, info)
+
+    async def _remote_start(
+        self, box: Handle[ChargeBox], data: StartData, ctx: MessageContext
+    ) -> Handle[Command] | None:
+        """The RemoteStartTransaction command this start answers, if one is waiting."""
+        command_id = box.aggregate.remote_start_for(data.id_tag, data.connector_id, ctx.received_at)
+        if command_id is None:
+            return None
+        return await get_typed(self._cache, UUID(command_id), Command)
+
+    def _use_reservation(
+        self,
+        box: Handle[ChargeBox],
+        tag: Handle[IdTag],
+        data: StartData,
+        transaction_id: int,
+        ctx: MessageContext,
+    ) -> None:
+        reservation_id = data.reservation_id
+        if reservation_id is None:
+            return
+        verdict = box.aggregate.reservation_for(
+            reservation_id,
+            data.connector_id,
+            data.id_tag,
+            tag.aggregate.parent_id_tag,
+            ctx.received_at,
+        )
+        if verdict is None or verdict[0] == "mismatch":
+            return  # not this tag's or connector's: the reservation stands
+        how = verdict[0]
+        box.aggregate.end_reservation(
+            reservation_id,
+            how,
+            transaction_id=transaction_id if how == "fulfilled" else None,
+            at=ctx.received_at,
+        )
 
     async def meter_values(self, ctx: MessageContext, report: MeterReport) -> None:
         session = await self._session(report.transaction_id)

@@ -183,11 +183,141 @@ class ChargeBox(Aggregate):
         def apply(self, box: ChargeBox) -> None:
             box.configured_status = self.status  # answered at its next BootNotification
 
+    # --- effects of commands' answers -----------------------------------------------
+
+    class ConfigurationReported(Event):
+        """GetConfiguration answered: these keys, as the charge box holds them."""
+
+        TOPIC = "cs.ChargeBox.ConfigurationReported"
+        keys: list[dict[str, Any]]
+        unknown_keys: list[str]
+        command_id: str
+
+    class ConfigurationChanged(Event):
+        """ChangeConfiguration answered Accepted or RebootRequired."""
+
+        TOPIC = "cs.ChargeBox.ConfigurationChanged"
+        key: str
+        value: str
+        status: str
+        command_id: str
+
+    class RemoteStartAccepted(Event):
+        """RemoteStartTransaction accepted: a start with this tag until `until` is its result."""
+
+        TOPIC = "cs.ChargeBox.RemoteStartAccepted"
+        command_id: str
+        id_tag: str
+        connector_id: int | None
+        until: datetime
+
+        def apply(self, box: ChargeBox) -> None:
+            box.remote_starts = {
+                **box.remote_starts,
+                _tag_key(self.id_tag): {
+                    "command_id": self.command_id,
+                    "connector_id": self.connector_id,
+                    "until": self.until,
+                },
+            }
+
+    class RemoteStartLinked(Event):
+        """The session a remote start led to."""
+
+        TOPIC = "cs.ChargeBox.RemoteStartLinked"
+        command_id: str
+        transaction_id: int
+        id_tag: str
+
+        def apply(self, box: ChargeBox) -> None:
+            box.remote_starts = {
+                k: v for k, v in box.remote_starts.items() if k != _tag_key(self.id_tag)
+            }
+
+    class ReservationMade(Event):
+        """ReserveNow accepted (the reservation id is ours)."""
+
+        TOPIC = "cs.ChargeBox.ReservationMade"
+        reservation_id: int
+        connector_id: int
+        id_tag: str
+        parent_id_tag: str | None
+        expiry_date: datetime
+        command_id: str
+
+        def apply(self, box: ChargeBox) -> None:
+            box.reservations = {
+                **box.reservations,
+                str(self.reservation_id): {
+                    "connector_id": self.connector_id,
+                    "id_tag": self.id_tag,
+                    "parent_id_tag": self.parent_id_tag,
+                    "expiry_date": self.expiry_date,
+                },
+            }
+
+    class ReservationEnded(Event):
+        """A reservation is over: `how` is cancelled, fulfilled or expired."""
+
+        TOPIC = "cs.ChargeBox.ReservationEnded"
+        reservation_id: int
+        how: str
+        transaction_id: int | None
+        command_id: str | None
+
+        def apply(self, box: ChargeBox) -> None:
+            key = str(self.reservation_id)
+            box.reservations = {k: v for k, v in box.reservations.items() if k != key}
+
+    class LocalListSent(Event):
+        """SendLocalList answered (Accepted or not): what was sent, and the outcome."""
+
+        TOPIC = "cs.ChargeBox.LocalListSent"
+        version: int
+        update_type: str
+        entries: int
+        status: str
+        synced_at: datetime
+        command_id: str
+
+        def apply(self, box: ChargeBox) -> None:
+            if self.status == "Accepted":
+                box.local_list_version = self.version
+                box.local_list_synced_at = self.synced_at
+
+    class LocalListVersionReported(Event):
+        TOPIC = "cs.ChargeBox.LocalListVersionReported"
+        version: int
+        command_id: str
+
+        def apply(self, box: ChargeBox) -> None:
+            box.local_list_version = self.version
+
+    class ChargingProfileSet(Event):
+        """SetChargingProfile accepted: the profile as installed on a connector."""
+
+        TOPIC = "cs.ChargeBox.ChargingProfileSet"
+        connector_id: int
+        profile: dict[str, Any]
+        command_id: str
+
+    class ChargingProfilesCleared(Event):
+        """ClearChargingProfile accepted; `criteria` as sent (all absent: every profile)."""
+
+        TOPIC = "cs.ChargeBox.ChargingProfilesCleared"
+        criteria: dict[str, Any]
+        command_id: str
+
     def __init__(self, tenant_id: str, charge_box_id: str) -> None:
         self.tenant_id = tenant_id
         self.charge_box_id = charge_box_id
         self.registration_status: str | None = None
         self.configured_status: str | None = None
+        # Copy-on-write dicts (never mutated in place), so snapshots stay consistent.
+        self.remote_starts: dict[str, dict[str, Any]] = {}
+        self.reservations: dict[str, dict[str, Any]] = {}
+        self.local_list_version = 0
+        self.local_list_synced_at: datetime | None = None
         self.last_booted_at: datetime | None = None
         self.status_count = 0
         self.active_transactions: dict[str, int] = {}
@@ -403,6 +533,187 @@ class ChargeBox(Aggregate):
             connection_id=connection_id,
             message_id=message_id,
         )
+
+    # --- command effects (decided by cs.app.commands) ---------------------------------
+
+    def configuration_reported(
+        self, keys: list[dict[str, Any]], unknown: list[str], *, command_id: str, at: datetime
+    ) -> None:
+        self.trigger_event(
+            self.ConfigurationReported,
+            timestamp=at,
+            keys=keys,
+            unknown_keys=unknown,
+            command_id=command_id,
+        )
+
+    def configuration_changed(
+        self, key: str, value: str, status: str, *, command_id: str, at: datetime
+    ) -> None:
+        self.trigger_event(
+            self.ConfigurationChanged,
+            timestamp=at,
+            key=key,
+            value=value,
+            status=status,
+            command_id=command_id,
+        )
+
+    def remote_start_accepted(
+        self,
+        command_id: str,
+        id_tag: str,
+        connector_id: int | None,
+        *,
+        until: datetime,
+        at: datetime,
+    ) -> None:
+        self.trigger_event(
+            self.RemoteStartAccepted,
+            timestamp=at,
+            command_id=command_id,
+            id_tag=id_tag,
+            connector_id=connector_id,
+            until=until,
+        )
+
+    def remote_start_for(self, id_tag: str, connector_id: int, at: datetime) -> str | None:
+        """The remote start command a StartTransaction answers, if one is waiting for it."""
+        pending = self.remote_starts.get(_tag_key(id_tag))
+        if pending is None or pending["until"] < at:
+            return None
+        if pending["connector_id"] not in (None, connector_id):
+            return None
+        return str(pending["command_id"])
+
+    def link_remote_start(
+        self, command_id: str, transaction_id: int, id_tag: str, at: datetime
+    ) -> None:
+        self.trigger_event(
+            self.RemoteStartLinked,
+            timestamp=at,
+            command_id=command_id,
+            transaction_id=transaction_id,
+            id_tag=id_tag,
+        )
+
+    def reservation_made(
+        self,
+        reservation_id: int,
+        connector_id: int,
+        id_tag: str,
+        parent_id_tag: str | None,
+        expiry_date: datetime,
+        *,
+        command_id: str,
+        at: datetime,
+    ) -> None:
+        self.trigger_event(
+            self.ReservationMade,
+            timestamp=at,
+            reservation_id=reservation_id,
+            connector_id=connector_id,
+            id_tag=id_tag,
+            parent_id_tag=parent_id_tag,
+            expiry_date=expiry_date,
+            command_id=command_id,
+        )
+
+    def end_reservation(
+        self,
+        reservation_id: int,
+        how: str,
+        *,
+        transaction_id: int | None = None,
+        command_id: str | None = None,
+        at: datetime,
+    ) -> None:
+        if str(reservation_id) in self.reservations:
+            self.trigger_event(
+                self.ReservationEnded,
+                timestamp=at,
+                reservation_id=reservation_id,
+                how=how,
+                transaction_id=transaction_id,
+                command_id=command_id,
+            )
+
+    def reservation_for(
+        self,
+        reservation_id: int,
+        connector_id: int,
+        id_tag: str,
+        parent_id_tag: str | None,
+        at: datetime,
+    ) -> tuple[str, dict[str, Any]] | None:
+        """(verdict, reservation) for a StartTransaction naming `reservation_id`.
+
+        OCPP 1.6 section 5.13: a reservation is used by its id tag, or by a tag with the
+        same parent id tag, on its connector (any connector for connector 0), and only
+        before its expiry date.
+        """
+        reservation = self.reservations.get(str(reservation_id))
+        if reservation is None:
+            return None
+        if reservation["expiry_date"] < at:
+            return "expired", reservation
+        reserved_parent = reservation.get("parent_id_tag")
+        tag_ok = _tag_key(id_tag) == _tag_key(reservation["id_tag"]) or (
+            reserved_parent is not None
+            and parent_id_tag is not None
+            and _tag_key(reserved_parent) == _tag_key(parent_id_tag)
+        )
+        connector_ok = reservation["connector_id"] in (0, connector_id)
+        return ("fulfilled" if tag_ok and connector_ok else "mismatch"), reservation
+
+    def local_list_sent(
+        self,
+        version: int,
+        update_type: str,
+        entries: int,
+        status: str,
+        *,
+        synced_at: datetime,
+        command_id: str,
+        at: datetime,
+    ) -> None:
+        self.trigger_event(
+            self.LocalListSent,
+            timestamp=at,
+            version=version,
+            update_type=update_type,
+            entries=entries,
+            status=status,
+            synced_at=synced_at,
+            command_id=command_id,
+        )
+
+    def local_list_version_reported(self, version: int, *, command_id: str, at: datetime) -> None:
+        self.trigger_event(
+            self.LocalListVersionReported, timestamp=at, version=version, command_id=command_id
+        )
+
+    def charging_profile_set(
+        self, connector_id: int, profile: dict[str, Any], *, command_id: str, at: datetime
+    ) -> None:
+        self.trigger_event(
+            self.ChargingProfileSet,
+            timestamp=at,
+            connector_id=connector_id,
+            profile=profile,
+            command_id=command_id,
+        )
+
+    def charging_profiles_cleared(
+        self, criteria: dict[str, Any], *, command_id: str, at: datetime
+    ) -> None:
+        self.trigger_event(
+            self.ChargingProfilesCleared, timestamp=at, criteria=criteria, command_id=command_id
+        )
+
+
+def _tag_key(id_tag: str) -> str:
+    return ids.normalise_id_tag(id_tag)
 
 
 class BootInfo:

@@ -31,6 +31,9 @@ class ApiError(Exception):
     def body(self) -> dict[str, Any]:
         return {"error": self.message, "code": self.code, **self.details}
 
+    def headers(self) -> dict[str, str]:
+        return {}
+
 
 class BadRequestError(ApiError):
     status, code = 400, "bad_request"
@@ -46,6 +49,19 @@ class ConflictError(ApiError):
 
 class UnprocessableError(ApiError):
     status, code = 422, "invalid_body"
+
+
+class NotConnectedApiError(ApiError):
+    status, code = 409, "not_connected"
+
+
+class QueueFullApiError(ApiError):
+    """503 with Retry-After: the charge box's command queue is full."""
+
+    status, code = 503, "queue_full"
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.details.get("retry_after_seconds", 30))}
 
 
 class UnavailableError(ApiError):
@@ -100,4 +116,4 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if api_error is None:
             log.exception("unhandled error on %s %s", request.method, request.path)
             api_error = ApiError("internal error")
-        return json_response(api_error.body(), status=api_error.status)
+        return json_response(api_error.body(), status=api_error.status, headers=api_error.headers())

@@ -7,7 +7,7 @@ OpenAPI document, and the contract tests validate real responses against them.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -119,6 +119,11 @@ class DataTransfersOut(Model):
     last_at: datetime | None
 
 
+class LocalListOut(Model):
+    version: int | None = Field(description="of the box's local authorization list")
+    synced_at: datetime | None = Field(description="the registry as of this time was sent")
+
+
 class ChargeBoxSummaryOut(Model):
     tenant_id: str
     charge_box_id: str
@@ -133,6 +138,7 @@ class ChargeBoxSummaryOut(Model):
     logs: LogsOut
     security: SecurityOut
     data_transfers: DataTransfersOut
+    local_list: LocalListOut
 
 
 class ChargeBoxOut(ChargeBoxSummaryOut):
@@ -157,6 +163,7 @@ class EvseOut(Model):
     logs: LogsOut
     security: SecurityOut
     data_transfers: DataTransfersOut
+    local_list: LocalListOut
 
 
 class SecurityEventOut(Model):
@@ -222,6 +229,7 @@ class SessionOut(Model):
     token_id: str = Field(description="original name of id_tag")
     client_timestamp_start: datetime = Field(description="original name of started_at")
     server_timestamp_start: datetime = Field(description="original name of start_received_at")
+    remote_start_command_id: UUID | None = Field(description="the remote start that led to it")
 
 
 class TokenOut(Model):
@@ -244,6 +252,91 @@ class TokenRowOut(Model):
     last_decision: str | None
     last_decision_at: datetime | None
     last_charge_box_id: str | None
+
+
+class CommandErrorOut(Model):
+    code: str = Field(description="the charger's CALLERROR code, or timeout/aborted")
+    description: str
+    details: dict[str, Any]
+
+
+class CommandOut(Model):
+    """A command and, once it has one, its outcome."""
+
+    command_id: UUID
+    status: Literal["queued", "sent", "answered", "failed", "timed_out", "aborted"]
+    operation: str
+    action: str = Field(description="the OCPP action")
+    msg_id: str | None = Field(description="the CALL's unique id, once sent")
+    tenant_id: str
+    charge_box_id: str
+    requested_by: str | None
+    requested_at: datetime
+    request: dict[str, Any] = Field(description="the OCPP payload sent (snake_case keys)")
+    answer: dict[str, Any] | None = Field(description="the charger's answer (snake_case keys)")
+    error: CommandErrorOut | None
+    transaction_id: int | None = Field(description="for a remote start: the session it led to")
+
+
+class CommandRowOut(Model):
+    command_id: UUID
+    operation: str
+    action: str
+    status: str
+    requested_by: str | None
+    requested_at: datetime
+    sent_at: datetime | None
+    completed_at: datetime | None
+    msg_id: str | None
+    request: dict[str, Any]
+    answer: dict[str, Any] | None
+    error: CommandErrorOut | None
+    transaction_id: int | None
+
+
+class ConfigurationKeyOut(Model):
+    key: str
+    value: str | None
+    readonly: bool | None
+    known: bool = Field(description="false: the box said it does not know this key")
+    status: str | None = Field(description="Accepted/RebootRequired after a change")
+    updated_at: datetime
+    command_id: str | None
+
+
+class ConfigurationOut(Model):
+    items: list[ConfigurationKeyOut]
+
+
+class ReservationOut(Model):
+    reservation_id: int
+    connector_id: int
+    id_tag: str
+    parent_id_tag: str | None
+    expiry_date: datetime
+    status: Literal["active", "cancelled", "fulfilled", "expired"]
+    made_at: datetime
+    ended_at: datetime | None
+    transaction_id: int | None
+    command_id: str | None
+
+
+class ReservationsOut(Model):
+    items: list[ReservationOut]
+
+
+class ChargingProfileOut(Model):
+    connector_id: int
+    charging_profile_id: int
+    stack_level: int | None
+    purpose: str | None
+    profile: dict[str, Any] = Field(description="as installed (OCPP camelCase)")
+    installed_at: datetime
+    command_id: str | None
+
+
+class ChargingProfilesOut(Model):
+    items: list[ChargingProfileOut]
 
 
 class WriterStatusOut(Model):

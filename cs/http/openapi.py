@@ -15,6 +15,7 @@ from pydantic.json_schema import models_json_schema
 
 from cs.http import models as m
 from cs.http.jsonio import json_response
+from cs.http.operations import OPERATIONS, RemoteStartIn, RemoteStopIn
 from cs.http.tokens import TokenIn
 from cs.http.views import RegistrationIn
 
@@ -102,6 +103,10 @@ class SessionPage(m.PageOut[m.SessionOut]):
 
 class TokenPage(m.PageOut[m.TokenRowOut]):
     """A page of registered id tags."""
+
+
+class CommandPage(m.PageOut[m.CommandRowOut]):
+    """A page of commands, newest first."""
 
 
 BOX_ERRORS = {"404": "unknown charge box", "409": "id used by several tenants; send x-tenant-id"}
@@ -281,6 +286,112 @@ PATHS: dict[str, dict[str, Any]] = {
     },
 }
 
+COMMAND_ID = {
+    "name": "command_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "format": "uuid"},
+}
+WAIT = _query(
+    "wait", {"type": "boolean", "default": True}, "false: answer 202 at once; poll /commands/{id}"
+)
+COMMAND_ERRORS = {
+    "404": "unknown charge box",
+    "409": "charge box not connected to this node",
+    "422": "invalid body (the field is named)",
+    "502": "the charger answered a CALLERROR (or disconnected before answering)",
+    "503": "the charger's command queue is full (Retry-After)",
+    "504": "no answer within CS_CALL_TIMEOUT (the command is recorded as timed out)",
+}
+
+
+def _command_operation(
+    summary: str, body: type[BaseModel], example: dict[str, Any], action: str
+) -> dict[str, Any]:
+    operation = _operation(
+        summary, m.CommandOut, CHARGE_BOX_ID, TENANT, USER, WAIT, body=body, errors=COMMAND_ERRORS
+    )
+    operation["requestBody"]["content"]["application/json"]["example"] = example
+    operation["responses"]["200"]["content"]["application/json"]["example"] = {
+        "command_id": "9a0c3c1e-1f60-4c5e-9f47-0c2b7ad5b3a1",
+        "status": "answered",
+        "operation": summary,
+        "action": action,
+        "msg_id": "5f7d1c52-6a5f-4cbe-8a1e-54a0d1c3e0b2",
+        "tenant_id": "default",
+        "charge_box_id": "CP-1",
+        "requested_by": "ops",
+        "requested_at": "2026-11-25T10:00:00.000Z",
+        "request": example,
+        "answer": {"status": "Accepted"},
+        "error": None,
+        "transaction_id": None,
+    }
+    operation["responses"]["202"] = _json(m.CommandOut, "queued (wait=false): poll the Location")
+    return {"post": operation}
+
+
+PATHS.update(
+    {
+        f"/charge-boxes/{{charge_box_id}}/remote/{op.name}": _command_operation(
+            op.name, op.body, op.example, op.action
+        )
+        for op in OPERATIONS.values()
+    }
+)
+PATHS.update(
+    {
+        "/evses/{charge_box_id}/remote/start-session": _command_operation(
+            "start-session (RemoteStartTransaction; the original endpoint)",
+            RemoteStartIn,
+            {"token_id": "04A2B3C4", "connector_id": 1},
+            "RemoteStartTransaction",
+        ),
+        "/evses/{charge_box_id}/remote/stop-session": _command_operation(
+            "stop-session (RemoteStopTransaction; the original endpoint)",
+            RemoteStopIn,
+            {"session_id": 1234},
+            "RemoteStopTransaction",
+        ),
+        "/commands/{command_id}": _get(
+            "One command and its outcome",
+            m.CommandOut,
+            COMMAND_ID,
+            TENANT,
+            errors={"404": "unknown command"},
+        ),
+        "/charge-boxes/{charge_box_id}/commands": _get(
+            "A charge box's commands, newest first",
+            CommandPage,
+            CHARGE_BOX_ID,
+            TENANT,
+            *PAGE,
+            errors=LIST_ERRORS,
+        ),
+        "/charge-boxes/{charge_box_id}/configuration": _get(
+            "Configuration keys as the box last reported them",
+            m.ConfigurationOut,
+            CHARGE_BOX_ID,
+            TENANT,
+            errors=BOX_ERRORS,
+        ),
+        "/charge-boxes/{charge_box_id}/reservations": _get(
+            "Reservations (ids allocated by the central system)",
+            m.ReservationsOut,
+            CHARGE_BOX_ID,
+            TENANT,
+            errors=BOX_ERRORS,
+        ),
+        "/charge-boxes/{charge_box_id}/charging-profiles": _get(
+            "Charging profiles installed on the box",
+            m.ChargingProfilesOut,
+            CHARGE_BOX_ID,
+            TENANT,
+            errors=BOX_ERRORS,
+        ),
+    }
+)
+
 WEBSOCKETS = {
     "/ocpp/{charge_box_id}": "OCPP 1.6-J websocket (subprotocol ocpp1.6), tenant `default`",
     "/ws/{tenant_id}/{charge_box_id}": "OCPP 1.6-J websocket (subprotocol ocpp1.6)",
@@ -302,17 +413,31 @@ MODELS: list[type[BaseModel]] = [
     m.SecurityEventsOut,
     m.RegistrationOut,
     RegistrationIn,
+    m.CommandOut,
+    CommandPage,
+    m.ConfigurationOut,
+    m.ReservationsOut,
+    m.ChargingProfilesOut,
+    RemoteStartIn,
+    RemoteStopIn,
+    *(op.body for op in OPERATIONS.values()),
 ]
+
+
+INPUTS = {
+    TokenIn,
+    RegistrationIn,
+    RemoteStartIn,
+    RemoteStopIn,
+    *(op.body for op in OPERATIONS.values()),
+}
 
 
 @cache
 def build() -> dict[str, Any]:
     """The whole document (built once)."""
     _, schemas = models_json_schema(
-        [
-            (model, "validation" if model in (TokenIn, RegistrationIn) else "serialization")
-            for model in MODELS
-        ],
+        [(model, "validation" if model in INPUTS else "serialization") for model in MODELS],
         ref_template=REF,
     )
     return {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from cs.http import openapi, sessions, tokens, views, ws
+from cs.http import commands, openapi, sessions, tokens, views, ws
 
 
 def setup_routes(app: web.Application) -> None:
@@ -26,4 +26,16 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/tokens/{id_tag}", tokens.get_token)
     app.router.add_put("/tokens/{id_tag}", tokens.put_token)
     app.router.add_delete("/tokens/{id_tag}", tokens.delete_token)
+    app.router.add_post(
+        "/charge-boxes/{charge_box_id}/remote/{operation}", commands.remote_operation
+    )
+    app.router.add_post("/evses/{charge_box_id}/remote/start-session", commands.start_session)
+    app.router.add_post("/evses/{charge_box_id}/remote/stop-session", commands.stop_session)
+    app.router.add_get("/commands/{command_id}", commands.get_command)
+    app.router.add_get("/charge-boxes/{charge_box_id}/commands", commands.list_commands)
+    app.router.add_get("/charge-boxes/{charge_box_id}/configuration", commands.configuration)
+    app.router.add_get("/charge-boxes/{charge_box_id}/reservations", commands.reservations)
+    app.router.add_get(
+        "/charge-boxes/{charge_box_id}/charging-profiles", commands.charging_profiles
+    )
     app.router.add_get("/openapi.json", openapi.document)

@@ -68,6 +68,7 @@ def session_body(row: dict[str, Any]) -> dict[str, Any]:
         "token_id": row["id_tag"],
         "client_timestamp_start": row["started_at"],
         "server_timestamp_start": row["start_received_at"],
+        "remote_start_command_id": row.get("remote_start_command_id"),
     }
 
 

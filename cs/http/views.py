@@ -116,6 +116,10 @@ def _box_body(row: dict[str, Any]) -> dict[str, Any]:
             "certificate_requests": row["certificate_requests"],
         },
         "data_transfers": {"count": row["data_transfers"], "last_at": row["last_data_transfer_at"]},
+        "local_list": {
+            "version": row["local_list_version"],
+            "synced_at": row["local_list_synced_at"],
+        },
     }
 
 

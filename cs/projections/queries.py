@@ -51,7 +51,7 @@ _BOX_COLUMNS = """
     b.signed_firmware_status, b.signed_firmware_request_id, b.signed_firmware_status_at,
     b.log_status, b.log_request_id, b.log_status_at, b.security_events,
     b.last_security_event_type, b.last_security_event_at, b.data_transfers,
-    b.last_data_transfer_at, b.certificate_requests,
+    b.last_data_transfer_at, b.certificate_requests, b.local_list_version, b.local_list_synced_at,
     c.connection_id, c.opened_at AS connected_since, c.remote_address, c.node,
     c.last_message_at
 """
@@ -224,6 +224,76 @@ class ReadModels:
             "WHERE tenant_id = %s AND charge_box_id = %s "
             "ORDER BY received_at DESC, event_id LIMIT %s",
             (tenant_id, charge_box_id, limit),
+        )
+
+    async def commands(
+        self, tenant_id: str, charge_box_id: str, *, limit: int, after: list[Any] | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """A box's commands, newest first."""
+        rows = await self._all(
+            "SELECT * FROM rm_commands WHERE tenant_id = %(t)s AND charge_box_id = %(b)s "
+            "AND (%(a_at)s::timestamptz IS NULL "
+            "OR (requested_at, command_id) < (%(a_at)s, %(a_id)s::uuid)) "
+            "ORDER BY requested_at DESC, command_id DESC LIMIT %(n)s",
+            {  # type: ignore[arg-type]
+                "t": tenant_id,
+                "b": charge_box_id,
+                "a_at": after[0] if after else None,
+                "a_id": after[1] if after else None,
+                "n": limit + 1,
+            },
+        )
+        next_cursor = None
+        if len(rows) > limit:
+            rows = rows[:limit]
+            last = rows[-1]
+            next_cursor = encode_cursor([last["requested_at"].isoformat(), str(last["command_id"])])
+        return rows, next_cursor
+
+    async def unfinished_command_ids(self, node: str) -> list[Any]:
+        rows = await self._all(
+            "SELECT command_id FROM rm_commands WHERE node = %s AND status IN ('queued', 'sent')",
+            (node,),
+        )
+        return [row["command_id"] for row in rows]
+
+    async def configuration(self, tenant_id: str, charge_box_id: str) -> list[dict[str, Any]]:
+        return await self._all(
+            "SELECT key, value, readonly, known, status, updated_at, command_id "
+            "FROM rm_configuration "
+            "WHERE tenant_id = %s AND charge_box_id = %s ORDER BY key",
+            (tenant_id, charge_box_id),
+        )
+
+    async def reservations(self, tenant_id: str, charge_box_id: str) -> list[dict[str, Any]]:
+        """A box's reservations; an active one past its expiry date shows as expired."""
+        return await self._all(
+            "SELECT reservation_id, connector_id, id_tag, parent_id_tag, expiry_date, "
+            "CASE WHEN status = 'active' AND expiry_date <= now() THEN 'expired' ELSE status END "
+            "AS status, made_at, ended_at, transaction_id, command_id FROM rm_reservations "
+            "WHERE tenant_id = %s AND charge_box_id = %s ORDER BY reservation_id DESC",
+            (tenant_id, charge_box_id),
+        )
+
+    async def charging_profiles(self, tenant_id: str, charge_box_id: str) -> list[dict[str, Any]]:
+        return await self._all(
+            "SELECT connector_id, charging_profile_id, stack_level, purpose, profile, "
+            "installed_at, "
+            "command_id FROM rm_charging_profiles WHERE tenant_id = %s AND charge_box_id = %s "
+            "ORDER BY connector_id, stack_level, charging_profile_id",
+            (tenant_id, charge_box_id),
+        )
+
+    async def local_list_entries(
+        self, tenant_id: str, since: datetime | None
+    ) -> list[dict[str, Any]]:
+        """Registry entries for a local list: all registered tags, or every change since."""
+        return await self._all(
+            "SELECT id_tag, registered, status, expiry_date, parent_id_tag FROM rm_id_tags "
+            "WHERE tenant_id = %(t)s AND ((%(since)s::timestamptz IS NULL AND registered) "
+            "OR (%(since)s::timestamptz IS NOT NULL AND updated_at > %(since)s)) "
+            "ORDER BY upper(id_tag)",
+            {"t": tenant_id, "since": since},  # type: ignore[arg-type]
         )
 
     async def sessions(

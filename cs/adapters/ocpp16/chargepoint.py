@@ -8,21 +8,22 @@ answer frame as one unit. The answer is sent only after that unit is committed.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import inspect
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
+from uuid import uuid4
 
-from ocpp.messages import CallError as LibraryCallError
-from ocpp.messages import CallResult as LibraryCallResult
 from ocpp.v16 import ChargePoint
 from ocpp.v16.enums import Action
 
 from cs.adapters.ocpp16 import frames
 from cs.adapters.ocpp16.actions.base import ActionHandler
 from cs.adapters.ocpp16.casing import kwargs_of, to_camel
+from cs.adapters.ocpp16.commands import CommandJob, CommandRunner
 from cs.adapters.ocpp16.errors import (
     InternalError,
     NotImplementedAction,
@@ -40,6 +41,7 @@ from cs.app.handles import Handle
 from cs.app.ports import Clock, CommitFailedError, EventWriter
 from cs.app.services import Services
 from cs.app.uow import MessageContext, UnitOfWork
+from cs.domain.command import Command
 from cs.domain.connection import Connection
 
 log = logging.getLogger(__name__)
@@ -72,6 +74,7 @@ class DurableChargePoint(ActionHandler, ChargePoint):  # type: ignore[misc]
         clock: Clock,
         snapshot_interval: int = 100,
         response_timeout: float = 30,
+        command_queue_size: int = 10,
     ) -> None:
         super().__init__(charge_box_id, transport, response_timeout=response_timeout)
         self.tenant_id = tenant_id
@@ -84,7 +87,11 @@ class DurableChargePoint(ActionHandler, ChargePoint):  # type: ignore[misc]
         self._validator = validator
         self._clock = clock
         self._snapshot_interval = snapshot_interval
-        self._pending_calls: dict[str, str] = {}  # unique id -> action of our open CALLs
+        self._command_timeout = response_timeout
+        # Our CALLs waiting for an answer: unique id -> (action, command, answer arrived).
+        self._pending_calls: dict[str, tuple[str, Handle[Command], asyncio.Future[None]]] = {}
+        self._late: OrderedDict[str, str] = OrderedDict()  # timed-out CALLs: id -> action
+        self.commands = CommandRunner(self._run_command, maxsize=command_queue_size)
         # unique id -> (action, payload, answer) of the last CALLs answered: a retry of one
         # (same id, same content) gets the same answer, without doing it again.
         self._answered: OrderedDict[str, tuple[str, dict[str, Any], str]] = OrderedDict()
@@ -98,7 +105,7 @@ class DurableChargePoint(ActionHandler, ChargePoint):  # type: ignore[misc]
         """Our CALLs still waiting for an answer, by unique id."""
         return {
             uid: {"action": action, "origin": "central-system"}
-            for uid, action in self._pending_calls.items()
+            for uid, (action, _, _) in self._pending_calls.items()
         }
 
     async def start(self) -> None:
@@ -241,37 +248,85 @@ class DurableChargePoint(ActionHandler, ChargePoint):  # type: ignore[misc]
     async def _take_response(
         self, raw: str, message: frames.CallResult | frames.CallError, received_at: Any
     ) -> None:
-        action = self._pending_calls.pop(message.unique_id, None)
+        """An answer to one of our CALLs: recorded with what it means, in one unit."""
+        pending = self._pending_calls.pop(message.unique_id, None)
         uow = UnitOfWork(snapshot_interval=self._snapshot_interval)
-        self.connection.aggregate.receive(raw, at=received_at, response_to=action)
-        uow.save(self.connection)
-        await self._commit_then_send(uow, None, None)
-        if action is None:
-            log.info("%s: answer to unknown call %s ignored", self.charge_box_id, message.unique_id)
-            return
-        if isinstance(message, frames.CallResult):
-            self._response_queue.put_nowait(
-                LibraryCallResult(message.unique_id, message.payload, action=action)
+        if pending is None:
+            action = self._late.pop(message.unique_id, None)
+            log.info(
+                "%s: answer to unknown or timed-out call %s", self.charge_box_id, message.unique_id
             )
         else:
-            self._response_queue.put_nowait(
-                LibraryCallError(
-                    message.unique_id,
-                    message.error_code,
-                    message.error_description,
-                    message.error_details,
-                )
-            )
+            action, command, arrived = pending
+            await self._settle(uow, command, action, message, received_at)
+        # From here to submit: no await (the answer's events are already in the unit).
+        self.connection.aggregate.receive(raw, at=received_at, response_to=action)
+        uow.save_first(self.connection)
+        await self._commit_then_send(uow, None, None)
+        if pending is not None and not arrived.done():
+            arrived.set_result(None)
 
-    async def _send(self, message: str) -> None:
-        """Used by the library's `call()`: record the CALL, commit, then send it."""
-        parsed = frames.parse(message)
-        if isinstance(parsed, frames.Call):
-            self._pending_calls[parsed.unique_id] = parsed.action
+    async def _settle(
+        self,
+        uow: UnitOfWork,
+        command: Handle[Command],
+        action: str,
+        message: frames.CallResult | frames.CallError,
+        received_at: Any,
+    ) -> None:
+        commands = self.services.commands
+        if isinstance(message, frames.CallError):
+            commands.failed(
+                uow, command, message.error_code, message.error_description, message.error_details
+            )
+            return
+        try:
+            self._validator.check_response(action, message.payload)
+        except OcppError as error:
+            commands.failed(uow, command, "InvalidAnswer", str(error.description), error.details)
+            return
+        await commands.answered(uow, command, message.payload, received_at)
+
+    async def _run_command(self, job: CommandJob) -> None:
+        """Send one command's CALL (recorded first) and wait for its outcome."""
+        command = job.command
+        unique_id = str(uuid4())
+        frame = frames.dump_call(unique_id, command.aggregate.action, command.aggregate.payload)
+        arrived: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending_calls[unique_id] = (command.aggregate.action, command, arrived)
         uow = UnitOfWork(snapshot_interval=self._snapshot_interval)
-        self.connection.aggregate.send(message, at=self._clock.now())
+        self.connection.aggregate.send(frame, at=self._clock.now())
         uow.save(self.connection)
-        await self._commit_then_send(uow, message, None)
+        self.services.commands.sent(uow, command, unique_id, self.connection_id)
+        await self._commit_then_send(uow, frame, None)
+        try:
+            await asyncio.wait_for(asyncio.shield(arrived), self._command_timeout)
+        except TimeoutError:
+            if self._pending_calls.pop(unique_id, None) is None:
+                return  # answered just now
+            self._late[unique_id] = command.aggregate.action
+            if len(self._late) > REMEMBERED_REPLIES * 10:
+                self._late.popitem(last=False)
+            timed_out = UnitOfWork(snapshot_interval=self._snapshot_interval)
+            self.services.commands.timed_out(timed_out, command, self._command_timeout)
+            await self._commit_then_send(timed_out, None, None)
+
+    async def abort_commands(self, reason: str) -> None:
+        """The connection is over: every command queued or in flight ends now, aborted."""
+        jobs = self.commands.drain()
+        self._pending_calls.clear()
+        if not jobs:
+            return
+        uow = UnitOfWork(snapshot_interval=self._snapshot_interval)
+        for job in jobs:
+            self.services.commands.aborted(uow, job.command, reason)
+        try:
+            await self._writer.submit(uow.build())
+        except CommitFailedError as failure:
+            log.error("%s: could not record aborted commands: %s", self.charge_box_id, failure)
+        for job in jobs:
+            job.finish()
+        await self.commands.wait_stopped()
 
     async def _send_quietly(self, text: str) -> None:
         try:

@@ -26,6 +26,7 @@ from cs.adapters.ocpp16.actions.start_transaction import StartTransactionHandler
 from cs.adapters.ocpp16.actions.status_notification import StatusNotificationHandler
 from cs.adapters.ocpp16.actions.stop_transaction import StopTransactionHandler
 from cs.adapters.ocpp16.chargepoint import DurableChargePoint, SessionEndedError
+from cs.adapters.ocpp16.commands import CommandJob, NotConnectedError
 from cs.adapters.ocpp16.schemas import PayloadValidator
 from cs.adapters.ocpp16.transport import (
     RejectedFrameError,
@@ -33,6 +34,7 @@ from cs.adapters.ocpp16.transport import (
     WebSocketTransport,
 )
 from cs.app.chargepoints import ConnectionRequest
+from cs.app.commands import CommandRequest
 from cs.app.ports import Clock, CommitFailedError, EventWriter
 from cs.app.services import Services
 from cs.app.uow import UnitOfWork
@@ -69,6 +71,7 @@ class HubSettings:
     node: str
     snapshot_interval: int = 100
     response_timeout: float = 30.0
+    command_queue_size: int = 10
 
 
 Key = tuple[str, str]
@@ -94,6 +97,7 @@ class ChargePointHub:
         self._services = services
         self._writer = writer
         self._validator = validator
+        self.validator = validator  # REST checks command payloads with the same schemas
         self._clock = clock
         self._settings = settings
         self._live: dict[Key, CentralSystemChargePoint] = {}
@@ -137,6 +141,7 @@ class ChargePointHub:
             clock=self._clock,
             snapshot_interval=self._settings.snapshot_interval,
             response_timeout=self._settings.response_timeout,
+            command_queue_size=self._settings.command_queue_size,
         )
 
     async def serve(self, cp: CentralSystemChargePoint) -> None:
@@ -176,10 +181,46 @@ class ChargePointHub:
                 del self._live[key]
             if cp.close_as is not None:
                 code, reason = cp.close_as
-            await self._close_socket(cp, code or 1000, reason)
-            await self._record_closed(cp, code if code is not None else cp.ws.close_code, reason)
-            if task is not None:
-                self._serving.discard(task)
+            # Its own task, awaited shielded: a handler cancelled now (aiohttp may cancel
+            # one whose client went away) still aborts its commands and records its close.
+            ending = asyncio.ensure_future(self._end(cp, code, reason))
+            self._closing.add(ending)
+            ending.add_done_callback(self._closing.discard)
+            try:
+                await asyncio.shield(ending)
+            finally:
+                if task is not None:
+                    self._serving.discard(task)
+
+    async def _end(self, cp: CentralSystemChargePoint, code: int | None, reason: str) -> None:
+        await self._close_socket(cp, code or 1000, reason)
+        await cp.abort_commands(f"charge box disconnected ({reason})")
+        await self._record_closed(cp, code if code is not None else cp.ws.close_code, reason)
+
+    async def submit(self, request: CommandRequest) -> CommandJob:
+        """Record a command and queue it on the charge box's live connection.
+
+        Raises NotConnectedError (no live connection here) or QueueFullError, in both
+        cases before anything is recorded.
+        """
+        cp = self.get(request.tenant_id, request.charge_box_id)
+        if cp is None:
+            raise NotConnectedError(f"charge box {request.charge_box_id!r} is not connected")
+        cp.commands.reserve()
+        try:
+            command = await self._services.commands.request(request)
+        except BaseException:
+            cp.commands.release()
+            raise
+        job = CommandJob(command)
+        try:
+            cp.commands.enqueue(job)
+        except NotConnectedError:  # it went away while the command was being recorded
+            uow = UnitOfWork(snapshot_interval=self._settings.snapshot_interval)
+            self._services.commands.aborted(uow, command, "charge box disconnected")
+            await self._writer.submit(uow.build())
+            job.finish()
+        return job
 
     async def abandon(self, cp: CentralSystemChargePoint, reason: str) -> None:
         """Record the end of a connection that never started serving."""
@@ -189,7 +230,7 @@ class ChargePointHub:
         """Close every connection and wait until each closing is recorded."""
         for cp in list(self._live.values()):
             await self._close_socket(cp, code, reason)
-        pending = [task for task in self._serving if not task.done()]
+        pending = [task for task in (*self._serving, *self._closing) if not task.done()]
         if pending:
             await asyncio.wait(pending, timeout=10)
 

@@ -1,0 +1,250 @@
+"""REST: remote operations on charge boxes, and the commands they became.
+
+`POST /charge-boxes/{id}/remote/{operation}` (and the original `/evses/{id}/remote/
+start-session` and `stop-session`) records a command, queues it on the box's live
+connection and, unless `?wait=false`, answers with the charger's answer:
+
+    200 answered            502 CALLERROR (or aborted: the box went away)
+    202 queued (wait=false) 504 no answer within CS_CALL_TIMEOUT (recorded as timed out)
+    404 unknown box         409 not connected here      422 invalid body (field named)
+    503 the box's command queue is full (Retry-After)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+from ocpp.charge_point import camel_to_snake_case
+from pydantic import BaseModel
+
+from cs.adapters.ocpp16.commands import NotConnectedError, QueueFullError, describe
+from cs.adapters.ocpp16.errors import OcppError
+from cs.app.commands import CommandRequest
+from cs.domain.command import ANSWERED, FAILED, TIMED_OUT, Command
+from cs.domain.datetimes import format_datetime
+from cs.domain.ids import DEFAULT_TENANT
+from cs.http.errors import (
+    NotConnectedApiError,
+    NotFoundError,
+    QueueFullApiError,
+    UnprocessableError,
+)
+from cs.http.jsonio import json_response
+from cs.http.keys import SYSTEM
+from cs.http.operations import OPERATIONS, Operation, RemoteStartIn, RemoteStopIn
+from cs.http.views import PageQuery, tenant_of
+from cs.projections.queries import decode_cursor
+
+USER_HEADER = "x-user-id"
+
+
+async def remote_operation(request: web.Request) -> web.Response:
+    name = request.match_info["operation"]
+    operation = OPERATIONS.get(name)
+    if operation is None:
+        raise NotFoundError(f"no operation {name!r}", operations=sorted(OPERATIONS))
+    body = operation.body.model_validate_json(await request.read() or b"{}")
+    return await _submit(request, request.match_info["charge_box_id"], operation, body)
+
+
+async def start_session(request: web.Request) -> web.Response:
+    """The original `/evses/{id}/remote/start-session {token_id, connector_id?}`."""
+    body = RemoteStartIn.model_validate_json(await request.read() or b"{}")
+    return await _submit(
+        request, request.match_info["charge_box_id"], OPERATIONS["remote-start-transaction"], body
+    )
+
+
+async def stop_session(request: web.Request) -> web.Response:
+    """The original `/evses/{id}/remote/stop-session {session_id}` (or transaction_id)."""
+    body = RemoteStopIn.model_validate_json(await request.read() or b"{}")
+    return await _submit(
+        request, request.match_info["charge_box_id"], OPERATIONS["remote-stop-transaction"], body
+    )
+
+
+async def _submit(
+    request: web.Request, charge_box_id: str, operation: Operation, body: BaseModel
+) -> web.Response:
+    system = request.app[SYSTEM]
+    tenant_id = tenant_of(request) or DEFAULT_TENANT
+    box = await system.services.charge_points.known(tenant_id, charge_box_id)
+    if box is None:
+        raise NotFoundError(f"charge box {charge_box_id!r} not found", charge_box_id=charge_box_id)
+    payload = await _payload(
+        request, operation, body, tenant_id, box.local_list_version, box.local_list_synced_at
+    )
+    try:
+        system.hub.validator.check_request(operation.action, payload)
+    except OcppError as error:
+        raise _invalid(error) from None
+    command_request = CommandRequest(
+        tenant_id=tenant_id,
+        charge_box_id=charge_box_id,
+        operation=operation.name,
+        action=operation.action,
+        payload=payload,
+        requested_by=request.headers.get(USER_HEADER),
+    )
+    try:
+        job = await system.hub.submit(command_request)
+    except NotConnectedError as error:
+        raise NotConnectedApiError(str(error), charge_box_id=charge_box_id) from None
+    except QueueFullError as error:
+        raise QueueFullApiError(
+            str(error), retry_after_seconds=int(system.settings.call_timeout)
+        ) from None
+    if request.query.get("wait", "true").lower() in ("false", "0", "no"):
+        body_out = command_body(job.command.aggregate)
+        return json_response(
+            body_out, status=202, headers={"Location": f"/commands/{body_out['command_id']}"}
+        )
+    command = await asyncio.shield(job.done)
+    return json_response(command_body(command), status=_STATUS_OF.get(command.status, 202))
+
+
+async def _payload(
+    request: web.Request,
+    operation: Operation,
+    body: BaseModel,
+    tenant_id: str,
+    local_list_version: int,
+    local_list_synced_at: datetime | None,
+) -> dict[str, Any]:
+    payload = operation.build(body)
+    system = request.app[SYSTEM]
+    if operation.action == "ReserveNow":
+        payload["reservationId"] = await system.reservation_ids.next()  # ours, not the caller's
+    elif operation.action == "SendLocalList":
+        since = local_list_synced_at if payload["updateType"] == "Differential" else None
+        entries = await system.read_models.local_list_entries(tenant_id, since)
+        payload["listVersion"] = local_list_version + 1
+        payload["localAuthorizationList"] = [_local_entry(entry) for entry in entries]
+    return payload
+
+
+def _local_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    """OCPP 1.6 section 7.2 AuthorizationData: no idTagInfo means "remove this tag"."""
+    item: dict[str, Any] = {"idTag": entry["id_tag"]}
+    if entry["registered"]:
+        info: dict[str, Any] = {"status": entry["status"]}
+        if entry["expiry_date"] is not None:
+            info["expiryDate"] = format_datetime(entry["expiry_date"])
+        if entry["parent_id_tag"] is not None:
+            info["parentIdTag"] = entry["parent_id_tag"]
+        item["idTagInfo"] = info
+    return item
+
+
+def _invalid(error: OcppError) -> UnprocessableError:
+    path = str((error.details or {}).get("field", ""))
+    field = ".".join(
+        next(iter(camel_to_snake_case({part: None}))) for part in path.split("/") if part
+    )
+    return UnprocessableError(
+        f"invalid value for: {field or '(body)'}",
+        problems=[
+            {"field": field or "(body)", "message": str(error.description), "type": str(error.code)}
+        ],
+    )
+
+
+_STATUS_OF = {ANSWERED: 200, FAILED: 502, TIMED_OUT: 504, "aborted": 502}
+
+
+def command_body(command: Command) -> dict[str, Any]:
+    body = describe(command)
+    body.update(
+        {
+            "tenant_id": command.tenant_id,
+            "charge_box_id": command.charge_box_id,
+            "requested_by": command.requested_by,
+            "requested_at": command.created_on,
+            "request": _snake(command.payload),
+            "answer": _snake(command.result) if command.result is not None else None,
+            "error": command.error,
+            "transaction_id": command.transaction_id,
+        }
+    )
+    return body
+
+
+def _snake(payload: dict[str, Any]) -> Any:
+    return camel_to_snake_case(payload)
+
+
+async def get_command(request: web.Request) -> web.Response:
+    try:
+        command_id = uuid.UUID(request.match_info["command_id"])
+    except ValueError:
+        raise NotFoundError("no such command") from None
+    command = await request.app[SYSTEM].services.commands.get(command_id)
+    tenant = tenant_of(request)
+    if command is None or (tenant is not None and command.tenant_id != tenant):
+        raise NotFoundError("no such command", command_id=str(command_id))
+    return json_response(command_body(command))
+
+
+async def list_commands(request: web.Request) -> web.Response:
+    system = request.app[SYSTEM]
+    charge_box_id = request.match_info["charge_box_id"]
+    tenant_id = tenant_of(request) or DEFAULT_TENANT
+    page = PageQuery.model_validate(dict(request.query))
+    after = decode_cursor(page.cursor, 2) if page.cursor else None
+    if after is not None:
+        after = [datetime.fromisoformat(str(after[0])), str(after[1])]
+    rows, next_cursor = await system.read_models.commands(
+        tenant_id, charge_box_id, limit=page.limit, after=after
+    )
+    items = [
+        {
+            "command_id": row["command_id"],
+            "operation": row["operation"],
+            "action": row["action"],
+            "status": row["status"],
+            "requested_by": row["requested_by"],
+            "requested_at": row["requested_at"],
+            "sent_at": row["sent_at"],
+            "completed_at": row["completed_at"],
+            "msg_id": row["unique_id"],
+            "request": _snake(row["payload"]),
+            "answer": _snake(row["answer"]) if row["answer"] is not None else None,
+            "error": {
+                "code": row["error_code"],
+                "description": row["error_description"],
+                "details": row["error_details"],
+            }
+            if row["error_code"]
+            else None,
+            "transaction_id": row["transaction_id"],
+        }
+        for row in rows
+    ]
+    return json_response({"items": items, "next_cursor": next_cursor})
+
+
+async def _box_rows(request: web.Request, query: str) -> web.Response:
+    system = request.app[SYSTEM]
+    charge_box_id = request.match_info["charge_box_id"]
+    tenant_id = tenant_of(request) or DEFAULT_TENANT
+    if await system.services.charge_points.known(tenant_id, charge_box_id) is None:
+        raise NotFoundError(f"charge box {charge_box_id!r} not found", charge_box_id=charge_box_id)
+    rows = await getattr(system.read_models, query)(tenant_id, charge_box_id)
+    return json_response({"items": rows})
+
+
+async def configuration(request: web.Request) -> web.Response:
+    """The box's configuration as its last GetConfiguration/ChangeConfiguration said."""
+    return await _box_rows(request, "configuration")
+
+
+async def reservations(request: web.Request) -> web.Response:
+    return await _box_rows(request, "reservations")
+
+
+async def charging_profiles(request: web.Request) -> web.Response:
+    return await _box_rows(request, "charging_profiles")

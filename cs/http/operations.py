@@ -1,0 +1,353 @@
+"""The remote operations: REST body (snake_case) -> OCPP 1.6 action and payload.
+
+One entry per operation a central system can send (OCPP 1.6 section 5). Bodies keep the
+original system's names where it had them (`reset {type: "soft"|"hard"}`,
+`unlock-connector {connector_id}`, `get-diagnostics {location}`, `update-firmware
+{location, retrieve_date}`, `change-configuration {key, value}`, `start-session
+{token_id}`, `stop-session {session_id}`). The built payload is checked against the
+OCPP schema as well, so a bad body is refused before anything is recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from cs.adapters.ocpp16.casing import to_camel
+from cs.domain.datetimes import format_datetime
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NoBody(Body):
+    """No fields."""
+
+
+class CancelReservationIn(Body):
+    reservation_id: int
+
+
+class ChangeAvailabilityIn(Body):
+    connector_id: int = Field(ge=0, description="0: the whole charge point")
+    type: Literal["Inoperative", "Operative"]
+
+
+class ChangeConfigurationIn(Body):
+    key: str = Field(min_length=1, max_length=50)
+    value: str = Field(max_length=500)
+
+
+class ClearChargingProfileIn(Body):
+    id: int | None = None
+    connector_id: int | None = Field(default=None, ge=0)
+    charging_profile_purpose: (
+        Literal["ChargePointMaxProfile", "TxDefaultProfile", "TxProfile"] | None
+    ) = None
+    stack_level: int | None = Field(default=None, ge=0)
+
+
+class DataTransferIn(Body):
+    vendor_id: str = Field(min_length=1, max_length=255)
+    message_id: str | None = Field(default=None, max_length=50)
+    data: str | None = None
+
+
+class GetCompositeScheduleIn(Body):
+    connector_id: int = Field(ge=0)
+    duration: int = Field(gt=0, description="seconds")
+    charging_rate_unit: Literal["A", "W"] | None = None
+
+
+class GetConfigurationIn(Body):
+    key: list[str] | None = Field(default=None, description="all keys when absent")
+
+
+class GetDiagnosticsIn(Body):
+    location: str = Field(min_length=1, description="a URI the charge point uploads to")
+    retries: int | None = Field(default=None, ge=0)
+    retry_interval: int | None = Field(default=None, ge=0)
+    start_time: AwareDatetime | None = None
+    stop_time: AwareDatetime | None = None
+
+
+class RemoteStartIn(Body):
+    """`token_id` is the original name of `id_tag`; one of the two is required."""
+
+    id_tag: str | None = Field(default=None, min_length=1, max_length=20)
+    token_id: str | None = Field(default=None, min_length=1, max_length=20)
+    connector_id: int | None = Field(default=None, ge=1)
+    charging_profile: dict[str, Any] | None = Field(
+        default=None, description="an OCPP ChargingProfile (purpose TxProfile), snake_case keys"
+    )
+
+    @model_validator(mode="after")
+    def _one_tag(self) -> RemoteStartIn:
+        if (self.id_tag is None) == (self.token_id is None):
+            raise ValueError("give exactly one of id_tag or token_id")
+        return self
+
+
+class RemoteStopIn(Body):
+    """`session_id` is the original name of `transaction_id`; one of the two is required."""
+
+    transaction_id: int | None = None
+    session_id: int | None = None
+
+    @model_validator(mode="after")
+    def _one_id(self) -> RemoteStopIn:
+        if (self.transaction_id is None) == (self.session_id is None):
+            raise ValueError("give exactly one of transaction_id or session_id")
+        return self
+
+
+class ReserveNowIn(Body):
+    connector_id: int = Field(ge=0, description="0: any connector")
+    expiry_date: AwareDatetime
+    id_tag: str = Field(min_length=1, max_length=20)
+    parent_id_tag: str | None = Field(default=None, min_length=1, max_length=20)
+
+
+class ResetIn(Body):
+    type: Literal["soft", "hard", "Soft", "Hard"]
+
+
+class SendLocalListIn(Body):
+    """The list is built from the token registry (full, or changes since the last sync)."""
+
+    update_type: Literal["Full", "Differential"]
+
+
+class SetChargingProfileIn(Body):
+    connector_id: int = Field(ge=0)
+    cs_charging_profiles: dict[str, Any] = Field(
+        description="an OCPP ChargingProfile with snake_case keys"
+    )
+
+
+class TriggerMessageIn(Body):
+    requested_message: Literal[
+        "BootNotification",
+        "DiagnosticsStatusNotification",
+        "FirmwareStatusNotification",
+        "Heartbeat",
+        "MeterValues",
+        "StatusNotification",
+    ]
+    connector_id: int | None = Field(default=None, ge=0)
+
+
+class UnlockConnectorIn(Body):
+    connector_id: int = Field(ge=1)
+
+
+class UpdateFirmwareIn(Body):
+    location: str = Field(min_length=1)
+    retrieve_date: AwareDatetime
+    retries: int | None = Field(default=None, ge=0)
+    retry_interval: int | None = Field(default=None, ge=0)
+
+
+Builder = Callable[[Any], dict[str, Any]]
+
+
+def _plain(body: BaseModel) -> dict[str, Any]:
+    """snake_case fields -> OCPP camelCase payload; datetimes as OCPP date-times."""
+    values = {
+        key: format_datetime(value)
+        if hasattr(value, "tzinfo") and hasattr(value, "year")
+        else value
+        for key, value in body.model_dump(exclude_none=True).items()
+    }
+    payload: dict[str, Any] = to_camel(values)
+    return payload
+
+
+def _remote_start(body: RemoteStartIn) -> dict[str, Any]:
+    payload: dict[str, Any] = {"idTag": body.id_tag or body.token_id}
+    if body.connector_id is not None:
+        payload["connectorId"] = body.connector_id
+    if body.charging_profile is not None:
+        payload["chargingProfile"] = to_camel(body.charging_profile)
+    return payload
+
+
+def _remote_stop(body: RemoteStopIn) -> dict[str, Any]:
+    return {
+        "transactionId": body.transaction_id if body.transaction_id is not None else body.session_id
+    }
+
+
+def _reset(body: ResetIn) -> dict[str, Any]:
+    return {"type": body.type.capitalize()}
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: str
+    action: str
+    body: type[BaseModel]
+    build: Builder
+    example: dict[str, Any]
+    summary: str
+
+
+OPERATIONS: dict[str, Operation] = {
+    op.name: op
+    for op in (
+        Operation(
+            "cancel-reservation",
+            "CancelReservation",
+            CancelReservationIn,
+            _plain,
+            {"reservation_id": 17},
+            "Cancel a reservation",
+        ),
+        Operation(
+            "change-availability",
+            "ChangeAvailability",
+            ChangeAvailabilityIn,
+            _plain,
+            {"connector_id": 1, "type": "Inoperative"},
+            "Make a connector (or the box) available or not",
+        ),
+        Operation(
+            "change-configuration",
+            "ChangeConfiguration",
+            ChangeConfigurationIn,
+            _plain,
+            {"key": "HeartbeatInterval", "value": "120"},
+            "Change one configuration key",
+        ),
+        Operation("clear-cache", "ClearCache", NoBody, _plain, {}, "Clear the authorization cache"),
+        Operation(
+            "clear-charging-profile",
+            "ClearChargingProfile",
+            ClearChargingProfileIn,
+            _plain,
+            {"connector_id": 1},
+            "Clear charging profiles (all when no criteria)",
+        ),
+        Operation(
+            "data-transfer",
+            "DataTransfer",
+            DataTransferIn,
+            _plain,
+            {"vendor_id": "com.acme", "message_id": "Ping", "data": "{}"},
+            "Vendor-specific data",
+        ),
+        Operation(
+            "get-composite-schedule",
+            "GetCompositeSchedule",
+            GetCompositeScheduleIn,
+            _plain,
+            {"connector_id": 1, "duration": 3600, "charging_rate_unit": "A"},
+            "The schedule the box will apply",
+        ),
+        Operation(
+            "get-configuration",
+            "GetConfiguration",
+            GetConfigurationIn,
+            _plain,
+            {"key": ["HeartbeatInterval"]},
+            "Read configuration keys (kept as a read model)",
+        ),
+        Operation(
+            "get-diagnostics",
+            "GetDiagnostics",
+            GetDiagnosticsIn,
+            _plain,
+            {"location": "ftp://diag.example.com/upload"},
+            "Ask for a diagnostics upload",
+        ),
+        Operation(
+            "get-local-list-version",
+            "GetLocalListVersion",
+            NoBody,
+            _plain,
+            {},
+            "The version of the box's local authorization list",
+        ),
+        Operation(
+            "remote-start-transaction",
+            "RemoteStartTransaction",
+            RemoteStartIn,
+            _remote_start,
+            {"id_tag": "04A2B3C4", "connector_id": 1},
+            "Start a session remotely (linked to the session it causes)",
+        ),
+        Operation(
+            "remote-stop-transaction",
+            "RemoteStopTransaction",
+            RemoteStopIn,
+            _remote_stop,
+            {"transaction_id": 1234},
+            "Stop a session remotely",
+        ),
+        Operation(
+            "reserve-now",
+            "ReserveNow",
+            ReserveNowIn,
+            _plain,
+            {"connector_id": 1, "expiry_date": "2026-12-01T12:00:00Z", "id_tag": "04A2B3C4"},
+            "Reserve a connector (the reservation id is allocated by the central system)",
+        ),
+        Operation("reset", "Reset", ResetIn, _reset, {"type": "soft"}, "Reset the charge box"),
+        Operation(
+            "send-local-list",
+            "SendLocalList",
+            SendLocalListIn,
+            _plain,
+            {"update_type": "Full"},
+            "Send the local authorization list, built from the token registry",
+        ),
+        Operation(
+            "set-charging-profile",
+            "SetChargingProfile",
+            SetChargingProfileIn,
+            _plain,
+            {
+                "connector_id": 0,
+                "cs_charging_profiles": {
+                    "charging_profile_id": 1,
+                    "stack_level": 0,
+                    "charging_profile_purpose": "ChargePointMaxProfile",
+                    "charging_profile_kind": "Absolute",
+                    "charging_schedule": {
+                        "charging_rate_unit": "A",
+                        "charging_schedule_period": [{"start_period": 0, "limit": 16.0}],
+                    },
+                },
+            },
+            "Install a charging profile",
+        ),
+        Operation(
+            "trigger-message",
+            "TriggerMessage",
+            TriggerMessageIn,
+            _plain,
+            {"requested_message": "StatusNotification", "connector_id": 1},
+            "Ask the box to send a message now",
+        ),
+        Operation(
+            "unlock-connector",
+            "UnlockConnector",
+            UnlockConnectorIn,
+            _plain,
+            {"connector_id": 1},
+            "Unlock a connector",
+        ),
+        Operation(
+            "update-firmware",
+            "UpdateFirmware",
+            UpdateFirmwareIn,
+            _plain,
+            {"location": "https://fw.example.com/v2.bin", "retrieve_date": "2026-12-01T03:00:00Z"},
+            "Install new firmware",
+        ),
+    )
+}
