@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 import pytest
 from eventsourcing.persistence import IntegrityError
 
+from cs.adapters.embedded_pg import EmbeddedPostgres
 from cs.adapters.eventstore import ArrayInsertRecorder, EventStore, eventstore_env
 from cs.domain.chargebox import ChargeBox, StatusReport
 from cs.domain.connection import Connection
@@ -70,3 +74,36 @@ def test_tables_are_created_idempotently(database_url: str, store: EventStore) -
         assert again.recorder.max_notification_id() in (None, 0)
     finally:
         again.close()
+
+
+def test_a_large_batch_commits_over_a_unix_socket(tmp_path: Path) -> None:
+    # The embedded PostgreSQL (`make run`) is reached over a Unix socket, where psycopg's
+    # pipeline mode stalls forever on a large message: a regression guard for it.
+    embedded = EmbeddedPostgres(tmp_path / "pg")
+    url = embedded.start()
+    assert "host=/" in url
+    store = EventStore(env=eventstore_env(url))
+    try:
+        frame = '[2,"1","DataTransfer",{"vendorId":"x","data":"' + "y" * 900 + '"}]'
+        connection = Connection.open(
+            uuid4(),
+            tenant_id="t",
+            charge_box_id="CP-BIG",
+            remote_address=None,
+            subprotocol="ocpp1.6",
+            node="n",
+            at=AT,
+        )
+        for _ in range(6000):  # about 6 MB in one statement
+            connection.receive(frame, at=AT)
+        stored = [store.mapper.to_stored_event(e) for e in connection.collect_events()]
+        done: list[Any] = []
+        worker = threading.Thread(target=lambda: done.append(store.recorder.insert_events(stored)))
+        worker.daemon = True
+        worker.start()
+        worker.join(60)
+        assert done, "inserting a large batch over a Unix socket did not finish in 60 s"
+        assert store.recorder.max_notification_id() == len(stored)
+    finally:
+        store.close()
+        embedded.stop()
