@@ -10,6 +10,7 @@ CS_DATABASE_URL is set, in which case a fresh database is created on that server
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import shutil
@@ -26,6 +27,7 @@ import psycopg
 from psycopg.conninfo import make_conninfo
 
 from bench.processes import ROOT, Server, cpu_seconds, free_port, run_simulator
+from bench.replay import run_replay
 from cs.sim.stats import percentile
 
 RESULTS = ROOT / "bench" / "results"
@@ -46,10 +48,14 @@ class Plan:
     idle_cps: int = 10_000
     idle_connect_rate: float = 1000  # offered; the target is >= 500/s achieved
     idle_hold_seconds: float = 20
+    relay_cps: int = 500
+    relay_rate: float = 1000
+    relay_seconds: float = 30
+    replay_events: int = 1_000_000
 
     @classmethod
     def quick(cls) -> Plan:
-        return cls(100, 5, 1, 200, 100, 5, 100, 500, 5, 1000, 500, 3)
+        return cls(100, 5, 1, 200, 100, 5, 100, 500, 5, 1000, 500, 3, 100, 200, 5, 50_000)
 
 
 class Databases:
@@ -72,6 +78,13 @@ class Databases:
         self.created.append(database)
         return {"CS_DATABASE_URL": make_conninfo(self.external, dbname=database)}, None
 
+    def url_for(self, name: str) -> str | None:
+        """A fresh external database for `name`, or None: use an embedded one."""
+        if self.external is None:
+            return None
+        env, _ = self.env(name)
+        return env["CS_DATABASE_URL"]
+
     def drop_all(self) -> None:
         if self.external is None:
             for data_dir in self.run_dir.iterdir():
@@ -85,7 +98,9 @@ class Databases:
                 conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
-def start_server(kind: str, phase: str, databases: Databases, run_dir: Path) -> Server:
+def start_server(
+    kind: str, phase: str, databases: Databases, run_dir: Path, **extra_env: str
+) -> Server:
     port = free_port()
     log_path = run_dir / f"{kind}-{phase}.log"
     if kind == "baseline":
@@ -99,6 +114,7 @@ def start_server(kind: str, phase: str, databases: Databases, run_dir: Path) -> 
             "CS_UNKNOWN_ID_TAGS": "accept",
             "CS_LOG_LEVEL": "WARNING",
             "CS_NODE": f"bench-{phase}",
+            **extra_env,
         }
     )
     command = [sys.executable, "-m", "cs", "serve"]
@@ -120,6 +136,8 @@ class Sampler:
         self.server = server
         self.interval = interval
         self.lags: list[float] = []
+        self.relay_lags: list[float] = []
+        self.relay_lag_events: list[int] = []
         self.rss: list[float] = []
         self.connections: list[int] = []
         self._stop = threading.Event()
@@ -140,13 +158,18 @@ class Sampler:
             if "projections" in health:
                 self.lags.append(float(health["projections"]["lag_seconds"]))
                 self.connections.append(int(health.get("connections", 0)))
+            relay = health.get("relay") or {}
+            if relay.get("configured") and relay.get("lag_events") is not None:
+                self.relay_lags.append(float(relay["lag_seconds"]))
+                self.relay_lag_events.append(int(relay["lag_events"]))
 
 
 def measure(server: Server, out: Path, **sim: Any) -> dict[str, Any]:
     """Run one simulator load against `server`, with CPU, RSS and lag around it."""
     groups = {
         "server": [server.main_process()],
-        "projections": server.projection_processes(),
+        "projections": server.child_processes("project"),
+        "relay": server.child_processes("relay"),
         "postgres": server.postgres_processes(),
     }
     before = {name: cpu_seconds(processes) for name, processes in groups.items()}
@@ -155,6 +178,7 @@ def measure(server: Server, out: Path, **sim: Any) -> dict[str, Any]:
     after = {name: cpu_seconds(processes) for name, processes in groups.items()}
     answered = max(1, summary["answered"])
     lags = sorted(sampler.lags)
+    relay_lags = sorted(sampler.relay_lags)
     return {
         "messages_per_second": summary["steady_per_second"],
         "answered": summary["answered"],
@@ -178,15 +202,31 @@ def measure(server: Server, out: Path, **sim: Any) -> dict[str, Any]:
         }
         if lags
         else None,
+        "relay_lag_seconds": {
+            "p50": percentile(relay_lags, 0.5),
+            "p99": percentile(relay_lags, 0.99),
+            "max": relay_lags[-1],
+            "max_events": max(sampler.relay_lag_events),
+        }
+        if relay_lags
+        else None,
     }
 
 
 def run_phase(
-    name: str, kind: str, databases: Databases, run_dir: Path, runs: int, **sim: Any
+    name: str,
+    kind: str,
+    databases: Databases,
+    run_dir: Path,
+    runs: int,
+    server_env: dict[str, str] | None = None,
+    **sim: Any,
 ) -> dict[str, Any]:
-    server = start_server(kind, name, databases, run_dir)
+    server = start_server(kind, name, databases, run_dir, **(server_env or {}))
     try:
         results = [measure(server, run_dir / f"{kind}-{name}-{n}.json", **sim) for n in range(runs)]
+        if server_env and "CS_AMQP_URL" in server_env:
+            results[-1]["relay_drain_seconds"] = relay_drain_seconds(server)
     finally:
         server.stop()
     if runs == 1:
@@ -197,11 +237,60 @@ def run_phase(
     return median
 
 
+def relay_drain_seconds(server: Server, timeout: float = 300.0) -> float | None:
+    """Seconds from the end of the load until the relay has published the whole log."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        relay = server.health().get("relay") or {}
+        if relay.get("lag_events") == 0:
+            return round(time.monotonic() - started, 1)
+        time.sleep(0.1)
+    return None
+
+
+BENCH_QUEUE = "cs-bench"
+
+
+def bench_broker() -> tuple[str | None, str | None]:
+    """A reachable RabbitMQ with a queue bound to every routing key (so messages are kept,
+    as a consumer would), or None and why not."""
+    import aio_pika
+
+    url = os.environ.get("CS_BENCH_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+
+    async def prepare() -> None:
+        connection = await aio_pika.connect(url, timeout=5)
+        async with connection:
+            channel = await connection.channel()
+            await channel.queue_delete(BENCH_QUEUE)
+            queue = await channel.declare_queue(
+                BENCH_QUEUE,
+                arguments={"x-expires": 600_000},  # gone 10 min after the bench
+            )
+            for exchange, key in (
+                ("ocpp", "ocpp.msgs"),
+                ("ocpp", "ocpp.connection-events"),
+                ("sessions", "sessions.raw"),
+            ):
+                declared = await channel.declare_exchange(
+                    exchange, aio_pika.ExchangeType.DIRECT, durable=True
+                )
+                await queue.bind(declared, key)
+
+    try:
+        asyncio.run(prepare())
+    except Exception as error:  # any failure means: no broker to bench
+        return None, f"RabbitMQ at {url} not usable: {error!r}"
+    return url, None
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="bench")
     parser.add_argument("--quick", action="store_true", help="a short smoke run")
     parser.add_argument(
-        "--only", choices=["saturation", "latency", "load", "idle"], action="append"
+        "--only",
+        choices=["saturation", "latency", "load", "idle", "relay", "replay"],
+        action="append",
     )
     args = parser.parse_args()
     plan = Plan.quick() if args.quick else Plan()
@@ -245,7 +334,19 @@ def main() -> int:
             "heartbeat_interval": 60,
             "id_prefix": "IDLE",
         },
+        "relay": {
+            "runs": 1,
+            "charge_points": plan.relay_cps,
+            "scenario": "sessions",
+            "duration": plan.relay_seconds,
+            "ramp_up": 2,
+            "rate": plan.relay_rate,
+            "id_prefix": "RELAY",
+        },
     }
+    amqp_url, relay_skip = bench_broker()
+    if amqp_url is not None:
+        phases["relay"]["server_env"] = {"CS_AMQP_URL": amqp_url}
     results: dict[str, Any] = {
         "plan": asdict(plan),
         "started_at": stamp,
@@ -258,12 +359,24 @@ def main() -> int:
             if args.only and name not in args.only:
                 continue
             for kind in ("cs", "baseline"):
+                if name == "relay" and kind == "baseline":
+                    continue  # the baseline has no relay
+                if name == "relay" and "server_env" not in options:
+                    results["phases"]["relay"] = {"cs": {"skipped": relay_skip}}
+                    break
                 print(f"bench: {name} against {kind} ...", file=sys.stderr, flush=True)
                 opts = dict(options)
                 runs = int(opts.pop("runs"))
                 results["phases"].setdefault(name, {})[kind] = run_phase(
                     name, kind, databases, run_dir, runs, **opts
                 )
+        if not args.only or "replay" in args.only:
+            print("bench: replay against cs ...", file=sys.stderr, flush=True)
+            results["phases"]["replay"] = {
+                "cs": run_replay(
+                    plan.replay_events, databases.url_for("replay"), run_dir / "replay"
+                )
+            }
     finally:
         databases.drop_all()
     results["seconds"] = round(time.monotonic() - started, 1)
@@ -363,7 +476,55 @@ def report(results: dict[str, Any], plan: Plan) -> str:
         )
         row("  server RSS MB (max)", cs["rss_mb_max"], base["rss_mb_max"], "<= 500")
         row("  connections held (server's count)", cs["connections_held_max"], None, "", ratio="")
-    lines.append("relay lag: not measured (no outbox relay yet)")
+    if "relay" in phases:
+        cs = phases["relay"]["cs"]
+        if "skipped" in cs:
+            lines.append(f"relay: not measured ({cs['skipped']})")
+        else:
+            row(
+                f"relay: achieved msg/s at {plan.relay_rate:.0f} offered, relay on",
+                cs["messages_per_second"],
+                None,
+                "",
+                ratio="",
+            )
+            lag = cs.get("relay_lag_seconds") or {}
+            row(
+                "  relay lag s p50 / p99 / max (max events behind)",
+                f"{lag.get('p50', 0):.2f} / {lag.get('p99', 0):.2f} / {lag.get('max', 0):.2f}"
+                f" ({lag.get('max_events', 0)})",
+                None,
+                "",
+                ratio="",
+            )
+            row("  relay CPU µs/msg", cs["cpu_us_per_message"]["relay"], None, "", ratio="")
+            row("  relay caught up s after load", cs.get("relay_drain_seconds"), None, "", ratio="")
+    if "replay" in phases:
+        rp = phases["replay"]["cs"]
+        row(f"replay: log of {rp['events']:,} events ({rp['log_mb']} MB)", None, None, ratio="")
+        row("  seeded in s", rp["seed_seconds"], None, "", ratio="")
+        for key, label in (
+            ("project_all", "all read models from zero, events/s"),
+            ("verify", "replay verify (rebuild all + compare), events/s"),
+            ("rebuild_sessions", "rebuild sessions in place, events/s"),
+        ):
+            row(f"  {label}", round(rp[key]["events_per_second"]), None, "", ratio="")
+        history = rp["history"]
+        row(
+            "  one session's history ms p50 / max",
+            f"{history['session_ms_p50']} / {history['session_ms_max']}",
+            None,
+            "",
+            ratio="",
+        )
+        row("  one session's export ms p50", history["session_export_ms_p50"], None, "", ratio="")
+        row(
+            "  charge box history page (500) ms p50 / max",
+            f"{history['charge_box_page_ms_p50']} / {history['charge_box_page_ms_max']}",
+            None,
+            "",
+            ratio="",
+        )
     return "\n".join(lines)
 
 

@@ -93,12 +93,13 @@ class Server:
         assert self.process is not None
         return psutil.Process(self.process.pid)
 
-    def projection_processes(self) -> list[psutil.Process]:
+    def child_processes(self, command: str) -> list[psutil.Process]:
+        """The server's children running `cs <command>` (project, relay)."""
         try:
             children = self.main_process().children(recursive=True)
         except psutil.Error:
             return []
-        return [c for c in children if "project" in " ".join(c.cmdline())]
+        return [c for c in children if c.cmdline()[-1:] == [command]]
 
     def postgres_processes(self) -> list[psutil.Process]:
         if self.postgres_data is not None:

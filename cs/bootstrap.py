@@ -34,13 +34,9 @@ from cs.app.sessions import SessionService
 from cs.app.tokens import TokenService
 from cs.app.uow import UnitOfWork
 from cs.config import Settings
-from cs.projections.charge_boxes import ChargeBoxesProjection
-from cs.projections.commands import CommandsProjection
-from cs.projections.connections import ConnectionsProjection
-from cs.projections.id_tags import IdTagsProjection
+from cs.projections.catalog import all_projections
 from cs.projections.queries import ReadModels
 from cs.projections.runner import ProjectionRunner
-from cs.projections.sessions import SessionsProjection
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +75,7 @@ class System:
     async_pool: AsyncConnectionPool[Any]
     reservation_ids: SequenceIds
     projector: ChildProcess | None = None
+    relay: ChildProcess | None = None
     started: bool = field(default=False, init=False)
 
     @property
@@ -103,6 +100,7 @@ class System:
         elif mode == "process":
             self.projector = ChildProcess("project", {"CS_DATABASE_URL": self.storage.database_url})
             await self.projector.start()
+        await self._start_relay()
         _settle_garbage_collector()
         self.started = True
         log.info("node %s ready (projections: %s)", self.settings.node_name(), mode)
@@ -113,10 +111,27 @@ class System:
         await loop.run_in_executor(None, self.writer.close)
         if self.projector is not None:
             await self.projector.stop()
+        if self.relay is not None:
+            await self.relay.stop()
         await loop.run_in_executor(None, self.runner.stop)
         await self.async_pool.close()
         self.storage.close()
         self.started = False
+
+    async def _start_relay(self) -> None:
+        """The outbox relay, in a child process: it costs most of a core at full rate."""
+        if self.settings.amqp_url is None:
+            log.warning(
+                "CS_AMQP_URL is not set: nothing is published to RabbitMQ; events wait in "
+                "the store and are published from the start once a relay runs"
+            )
+            return
+        if self.settings.relay == "off":
+            log.info("outbox relay off on this node (CS_RELAY=off)")
+            return
+        env = {"CS_DATABASE_URL": self.storage.database_url, "CS_AMQP_URL": self.settings.amqp_url}
+        self.relay = ChildProcess("relay", env)
+        await self.relay.start()
 
     async def _record_start(self) -> None:
         node = self.settings.node_name()
@@ -152,6 +167,21 @@ class System:
                 "lag_events": max(0, head - slowest),
                 "lag_seconds": round(stats.seconds_behind(slowest, time.time()), 3),
             },
+            "relay": await self._relay_status(head),
+        }
+
+    async def _relay_status(self, head: int) -> dict[str, Any]:
+        found = await self.read_models.relay_position()
+        configured = self.settings.amqp_url is not None
+        if found is None:
+            return {"configured": configured, "position": None, "lag_events": None}
+        position, updated_at = found
+        return {
+            "configured": configured,
+            "position": position,
+            "lag_events": max(0, head - position),
+            "lag_seconds": round(self.writer.stats.seconds_behind(position, time.time()), 3),
+            "updated_at": updated_at,
         }
 
 
@@ -185,13 +215,7 @@ def open_storage(settings: Settings) -> Storage:
         events_table=store.recorder.events_table_name,  # type: ignore[attr-defined]
         mapper=store.mapper,
         pool=sync_pool,
-        projections=[
-            ConnectionsProjection(),
-            ChargeBoxesProjection(),
-            SessionsProjection(),
-            IdTagsProjection(),
-            CommandsProjection(),
-        ],
+        projections=all_projections(),
         batch_size=settings.projection_batch_size,
         conninfo=database_url,
         channel=store.recorder.channel_name,  # type: ignore[attr-defined]

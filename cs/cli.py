@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from cs.cli_audit import add_commands as add_audit_commands
 from cs.config import Settings
 
 log = logging.getLogger("cs")
@@ -125,6 +126,21 @@ def _project(settings: Settings, _: argparse.Namespace) -> int:
     return 0
 
 
+def _relay(settings: Settings, _: argparse.Namespace) -> int:
+    """Publish the event log to RabbitMQ until SIGINT/SIGTERM (one relay per database leads)."""
+    import os
+
+    from cs.adapters.amqp.relay import RelayConfigError, run_relay
+
+    parent = os.environ.get("CS_PARENT_PID")  # set when `cs serve` runs it as a child
+    try:
+        asyncio.run(run_relay(settings, parent_pid=int(parent) if parent else None))
+    except RelayConfigError as error:
+        print(f"cs relay: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def _stop_with_parent(stop: Callable[[], None]) -> None:
     """A child of `cs serve` (CS_PARENT_PID set) stops when its parent is gone, even killed."""
     import os
@@ -176,6 +192,11 @@ def main(argv: list[str] | None = None) -> int:
         "project", help="keep the read models up to date (one per cluster leads)"
     )
     project.set_defaults(run=_project)
+    relay = commands.add_parser(
+        "relay", help="publish the event log to RabbitMQ (one relay per database publishes)"
+    )
+    relay.set_defaults(run=_relay)
+    add_audit_commands(commands)
     args = parser.parse_args(argv)
     settings = Settings()
     _configure_logging(settings.log_level)

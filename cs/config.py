@@ -54,7 +54,15 @@ class Settings(BaseSettings):
         default="uvloop", description="uvloop when installed (it is a dependency), else asyncio"
     )
 
-    amqp_url: str | None = None
+    amqp_url: str | None = Field(
+        default=None,
+        description="RabbitMQ URL; unset: nothing is published (events wait in the store)",
+    )
+    relay: Literal["process", "off"] = Field(
+        default="process",
+        description="with CS_AMQP_URL: run the outbox relay in a child process of `cs serve`, "
+        "or not at all (another node or `cs relay` runs it)",
+    )
 
     def node_name(self) -> str:
         """This node's stable name: CS_NODE, or host:port."""

@@ -339,6 +339,45 @@ class ChargingProfilesOut(Model):
     items: list[ChargingProfileOut]
 
 
+class FrameOut(Model):
+    direction: Literal["from-box", "to-box"]
+    position: int
+    frame: str = Field(description="the OCPP-J frame exactly as on the wire")
+
+
+class HistoryEventOut(Model):
+    """One event of a history: stable shape, documented in docs/audit.md."""
+
+    position: int = Field(description="notification id: the global order of the log")
+    stream: UUID = Field(description="the aggregate the event belongs to")
+    version: int = Field(description="the event's place in its stream")
+    type: str = Field(description="the event type (stored topic)")
+    type_version: int = Field(description="the version of the event type's shape")
+    recorded_at: datetime
+    data: dict[str, Any]
+    frames: list[FrameOut] | None = None
+    digest: str | None = Field(default=None, description="in exports: the digest chain")
+
+
+class HistoryOut(Model):
+    subject: dict[str, Any]
+    events: list[HistoryEventOut]
+    next_cursor: int | None
+
+
+class HistoryExportOut(Model):
+    """A history with a SHA-256 digest chain; check it with `cs audit verify FILE`."""
+
+    format: Literal["cs-history/1"]
+    subject: dict[str, Any]
+    exported_at: datetime
+    count: int
+    events: list[HistoryEventOut]
+    head: str
+    algorithm: Literal["sha256"]
+    window: dict[str, datetime | None] | None = None
+
+
 class WriterStatusOut(Model):
     commits: int
     units: int
@@ -355,9 +394,18 @@ class ProjectionStatusOut(Model):
     lag_seconds: float
 
 
+class RelayStatusOut(Model):
+    configured: bool = Field(description="CS_AMQP_URL is set on this node")
+    position: int | None = Field(description="last event published (null: no relay ran yet)")
+    lag_events: int | None
+    lag_seconds: float | None = None
+    updated_at: datetime | None = None
+
+
 class HealthOut(Model):
     status: Literal["ok", "starting"]
     node: str
     connections: int
     writer: WriterStatusOut
     projections: ProjectionStatusOut
+    relay: RelayStatusOut

@@ -51,7 +51,8 @@ _BOX_COLUMNS = """
     b.signed_firmware_status, b.signed_firmware_request_id, b.signed_firmware_status_at,
     b.log_status, b.log_request_id, b.log_status_at, b.security_events,
     b.last_security_event_type, b.last_security_event_at, b.data_transfers,
-    b.last_data_transfer_at, b.certificate_requests, b.local_list_version, b.local_list_synced_at,
+    b.last_data_transfer_at, b.certificate_requests, ll.version AS local_list_version,
+    ll.synced_at AS local_list_synced_at,
     c.connection_id, c.opened_at AS connected_since, c.remote_address, c.node,
     c.last_message_at
 """
@@ -146,6 +147,18 @@ class ReadModels:
         rows = await self._all("SELECT name, position FROM cs_projection_positions")
         return {row["name"]: int(row["position"]) for row in rows}
 
+    async def relay_position(self, name: str = "amqp") -> tuple[int, Any] | None:
+        """The outbox relay's position and when it moved, or None if no relay ever ran."""
+        rows = await self._all(
+            "SELECT to_regclass('cs_relay_positions') IS NOT NULL AS present", ()
+        )
+        if not rows[0]["present"]:
+            return None
+        rows = await self._all(
+            "SELECT position, updated_at FROM cs_relay_positions WHERE name = %s", (name,)
+        )
+        return (int(rows[0]["position"]), rows[0]["updated_at"]) if rows else None
+
     async def open_connection_ids(self, node: str) -> list[Any]:
         """Connections this node opened that have no recorded close."""
         rows = await self._all(
@@ -161,6 +174,7 @@ class ReadModels:
         rows = await self._all(
             f"""
             SELECT {_BOX_COLUMNS} FROM rm_charge_boxes b {_OPEN_CONNECTION}
+            LEFT JOIN rm_local_lists ll ON ll.box_aggregate_id = b.aggregate_id
             WHERE (%(t)s::text IS NULL OR b.tenant_id = %(t)s)
               AND (%(a)s::text IS NULL OR (b.tenant_id, b.charge_box_id) > (%(a)s, %(b)s))
             ORDER BY b.tenant_id, b.charge_box_id
@@ -184,6 +198,7 @@ class ReadModels:
         rows = await self._all(
             f"""
             SELECT {_BOX_COLUMNS} FROM rm_charge_boxes b {_OPEN_CONNECTION}
+            LEFT JOIN rm_local_lists ll ON ll.box_aggregate_id = b.aggregate_id
             WHERE b.charge_box_id = %(id)s AND (%(t)s::text IS NULL OR b.tenant_id = %(t)s)
             ORDER BY b.tenant_id
             """,
@@ -306,7 +321,9 @@ class ReadModels:
             params.update({"a_at": after[0], "a_tx": after[1]})
         params["n"] = limit + 1
         rows = await self._all(
-            f"SELECT * FROM rm_sessions WHERE {' AND '.join(where) or 'true'} "
+            "SELECT s.*, r.command_id AS remote_start_command_id FROM rm_sessions s "
+            "LEFT JOIN rm_remote_starts r USING (transaction_id) "
+            f"WHERE {' AND '.join(where) or 'true'} "
             "ORDER BY started_at DESC, transaction_id DESC LIMIT %(n)s",
             params,  # type: ignore[arg-type]
         )
@@ -319,7 +336,8 @@ class ReadModels:
 
     async def session(self, transaction_id: int, tenant_id: str | None) -> dict[str, Any] | None:
         rows = await self._all(
-            "SELECT * FROM rm_sessions WHERE transaction_id = %(tx)s "
+            "SELECT s.*, r.command_id AS remote_start_command_id FROM rm_sessions s "
+            "LEFT JOIN rm_remote_starts r USING (transaction_id) WHERE transaction_id = %(tx)s "
             "AND (%(t)s::text IS NULL OR tenant_id = %(t)s)",
             {"tx": transaction_id, "t": tenant_id},  # type: ignore[arg-type]
         )
