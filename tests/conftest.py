@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -31,9 +32,8 @@ def pg_admin_url() -> str:
     return ADMIN_URL
 
 
-@pytest.fixture
-def database_url(pg_admin_url: str) -> Iterator[str]:
-    """A fresh, empty database for one test, dropped afterwards."""
+@contextlib.contextmanager
+def _fresh_database(pg_admin_url: str) -> Iterator[str]:
     name = f"cs_test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(pg_admin_url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -42,3 +42,17 @@ def database_url(pg_admin_url: str) -> Iterator[str]:
     finally:
         with psycopg.connect(pg_admin_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def database_url(pg_admin_url: str) -> Iterator[str]:
+    """A fresh, empty database for one test, dropped afterwards."""
+    with _fresh_database(pg_admin_url) as url:
+        yield url
+
+
+@pytest.fixture
+def another_database_url(pg_admin_url: str) -> Iterator[str]:
+    """A second fresh database, for tests that compare two stores."""
+    with _fresh_database(pg_admin_url) as url:
+        yield url

@@ -52,7 +52,20 @@ class ChargeBox(Aggregate):
         meter_type: str | None
         meter_serial_number: str | None
         status: str
-        interval: int
+        heartbeat_interval: int | None
+        retry_interval: int | None
+
+        # v2 (2026-11): v1 stored the answer's `interval` as is, which OCPP 1.6 §6.4 gives
+        # two meanings: the heartbeat interval when Accepted, otherwise the minimum wait
+        # before the next BootNotification. v2 stores them apart (docs/event-versioning.md).
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            interval = state.pop("interval")
+            accepted = state["status"] == RegistrationStatus.ACCEPTED.value
+            state["heartbeat_interval"] = interval if accepted else None
+            state["retry_interval"] = None if accepted else interval
 
         def apply(self, box: ChargeBox) -> None:
             box.registration_status = self.status
@@ -343,14 +356,16 @@ class ChargeBox(Aggregate):
         message_id: str,
         at: datetime,
     ) -> None:
-        """Record a BootNotification and the registration status we answer."""
+        """Record a BootNotification and our answer: status and `interval` (§6.4: heartbeat
+        interval when Accepted, else the wait before the next BootNotification)."""
         self.trigger_event(
             self.Booted,
             timestamp=at,
             connection_id=connection_id,
             message_id=message_id,
             status=status.value,
-            interval=interval,
+            heartbeat_interval=interval if status is RegistrationStatus.ACCEPTED else None,
+            retry_interval=None if status is RegistrationStatus.ACCEPTED else interval,
             **info.as_fields(),
         )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -36,6 +37,15 @@ class Connection(Aggregate):
         remote_address: str | None
         subprotocol: str
         node: str
+        security_profile: int
+
+        # v2 (2026-11) records the OCPP security profile the handshake used (0: none).
+        # Every v1 connection was opened without authentication (docs/event-versioning.md).
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["security_profile"] = 0
 
     class FrameReceived(Event):
         """A frame arrived from the charge box; `response_to` names the CALL it answers."""
@@ -108,6 +118,7 @@ class Connection(Aggregate):
         subprotocol: str,
         node: str,
         at: datetime,
+        security_profile: int = 0,
     ) -> Connection:
         """A new connection; the caller chooses its id (a fresh UUID)."""
         return cls._create(
@@ -119,6 +130,7 @@ class Connection(Aggregate):
             remote_address=remote_address,
             subprotocol=subprotocol,
             node=node,
+            security_profile=security_profile,
         )
 
     def receive(self, frame: str, *, at: datetime, response_to: str | None = None) -> None:

@@ -392,6 +392,55 @@ PATHS.update(
     }
 )
 
+HISTORY_QUERY = [
+    _query(
+        "limit",
+        {"type": "integer", "minimum": 1, "maximum": 10000, "default": 500},
+        "events per page",
+    ),
+    _query("cursor", {"type": "integer"}, "from `next_cursor`"),
+]
+WINDOW = [
+    _query("from", {"type": "string", "format": "date-time"}, "recorded at or after"),
+    _query("to", {"type": "string", "format": "date-time"}, "recorded before"),
+]
+PATHS.update(
+    {
+        "/sessions/{transaction_id}/history": _get(
+            "A session's events in order, each with the frames it came from",
+            m.HistoryOut,
+            TRANSACTION_ID,
+            TENANT,
+            *HISTORY_QUERY,
+            errors={"404": "unknown transaction"},
+        ),
+        "/sessions/{transaction_id}/history/export": _get(
+            "The whole history as one document with a SHA-256 digest chain",
+            m.HistoryExportOut,
+            TRANSACTION_ID,
+            TENANT,
+            errors={"404": "unknown transaction"},
+        ),
+        "/charge-boxes/{charge_box_id}/history": _get(
+            "A charge box's events (its own, its connections' frames, its commands) in order",
+            m.HistoryOut,
+            CHARGE_BOX_ID,
+            TENANT,
+            *HISTORY_QUERY,
+            *WINDOW,
+            errors={"404": "unknown charge box"},
+        ),
+        "/charge-boxes/{charge_box_id}/history/export": _get(
+            "The history (optionally a window) as one document with a SHA-256 digest chain",
+            m.HistoryExportOut,
+            CHARGE_BOX_ID,
+            TENANT,
+            *WINDOW,
+            errors={"404": "unknown charge box"},
+        ),
+    }
+)
+
 WEBSOCKETS = {
     "/ocpp/{charge_box_id}": "OCPP 1.6-J websocket (subprotocol ocpp1.6), tenant `default`",
     "/ws/{tenant_id}/{charge_box_id}": "OCPP 1.6-J websocket (subprotocol ocpp1.6)",
@@ -418,6 +467,8 @@ MODELS: list[type[BaseModel]] = [
     m.ConfigurationOut,
     m.ReservationsOut,
     m.ChargingProfilesOut,
+    m.HistoryOut,
+    m.HistoryExportOut,
     RemoteStartIn,
     RemoteStopIn,
     *(op.body for op in OPERATIONS.values()),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from cs.http import commands, openapi, sessions, tokens, views, ws
+from cs.http import commands, history, openapi, sessions, tokens, views, ws
 
 
 def setup_routes(app: web.Application) -> None:
@@ -38,4 +38,8 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get(
         "/charge-boxes/{charge_box_id}/charging-profiles", commands.charging_profiles
     )
+    app.router.add_get("/sessions/{transaction_id}/history", history.session_history)
+    app.router.add_get("/sessions/{transaction_id}/history/export", history.session_export)
+    app.router.add_get("/charge-boxes/{charge_box_id}/history", history.charge_box_history)
+    app.router.add_get("/charge-boxes/{charge_box_id}/history/export", history.charge_box_export)
     app.router.add_get("/openapi.json", openapi.document)

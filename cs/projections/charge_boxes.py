@@ -148,12 +148,12 @@ class ChargeBoxesProjection:
         assignments = ", ".join(f"{name} = %s" for name in _BOOT_FIELDS)
         cursor.execute(
             f"UPDATE rm_charge_boxes SET {assignments}, registration_status = %s, "
-            "heartbeat_interval = %s, last_boot_at = %s "
+            "heartbeat_interval = COALESCE(%s, heartbeat_interval), last_boot_at = %s "
             "WHERE aggregate_id = %s",
             (
                 *(getattr(event, name) for name in _BOOT_FIELDS),
                 event.status,
-                event.interval,
+                event.heartbeat_interval,
                 event.timestamp,
                 event.originator_id,
             ),

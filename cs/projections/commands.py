@@ -85,9 +85,19 @@ DDL = (
         PRIMARY KEY (tenant_id, charge_box_id, connector_id, charging_profile_id)
     )
     """,
-    "ALTER TABLE rm_charge_boxes ADD COLUMN IF NOT EXISTS local_list_version integer",
-    "ALTER TABLE rm_charge_boxes ADD COLUMN IF NOT EXISTS local_list_synced_at timestamptz",
-    "ALTER TABLE rm_sessions ADD COLUMN IF NOT EXISTS remote_start_command_id uuid",
+    """
+    CREATE TABLE IF NOT EXISTS rm_local_lists (
+        box_aggregate_id uuid PRIMARY KEY,
+        version integer,
+        synced_at timestamptz
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS rm_remote_starts (
+        transaction_id integer PRIMARY KEY,
+        command_id uuid NOT NULL
+    )
+    """,
 )
 
 _BOX = "SELECT tenant_id, charge_box_id FROM rm_charge_boxes WHERE aggregate_id = %s"
@@ -95,11 +105,11 @@ _BOX = "SELECT tenant_id, charge_box_id FROM rm_charge_boxes WHERE aggregate_id 
 
 class CommandsProjection:
     """Projects `Command` streams into `rm_commands`, and command effects on charge boxes
-    into `rm_configuration`, `rm_reservations`, `rm_charging_profiles`, the local list
-    columns of `rm_charge_boxes` and the remote-start link of `rm_sessions`.
+    into `rm_configuration`, `rm_reservations`, `rm_charging_profiles`, `rm_local_lists`
+    and `rm_remote_starts` (the session a remote start led to).
 
-    Runs after the charge box and sessions projections (it reads their tables to find a
-    box's tenant and id, and fills a column of theirs).
+    It writes only its own tables (so it can be rebuilt alone); it reads
+    `rm_charge_boxes` to name a box, which is why it runs after that projection.
     """
 
     name: str = "commands"
@@ -108,6 +118,8 @@ class CommandsProjection:
         "rm_configuration",
         "rm_reservations",
         "rm_charging_profiles",
+        "rm_local_lists",
+        "rm_remote_starts",
     )
     ddl: tuple[str, ...] = DDL
     topics: tuple[str, ...] = topics_of(
@@ -243,8 +255,9 @@ class CommandsProjection:
     @handle.register
     def _remote_start_linked(self, event: ChargeBox.RemoteStartLinked, cursor: Cursor[Any]) -> None:
         cursor.execute(
-            "UPDATE rm_sessions SET remote_start_command_id = %s WHERE transaction_id = %s",
-            (event.command_id, event.transaction_id),
+            "INSERT INTO rm_remote_starts (transaction_id, command_id) VALUES (%s, %s) "
+            "ON CONFLICT (transaction_id) DO UPDATE SET command_id = EXCLUDED.command_id",
+            (event.transaction_id, event.command_id),
         )
 
     @handle.register
@@ -279,9 +292,10 @@ class CommandsProjection:
     def _local_list_sent(self, event: ChargeBox.LocalListSent, cursor: Cursor[Any]) -> None:
         if event.status == "Accepted":
             cursor.execute(
-                "UPDATE rm_charge_boxes SET local_list_version = %s, local_list_synced_at = %s "
-                "WHERE aggregate_id = %s",
-                (event.version, event.synced_at, event.originator_id),
+                "INSERT INTO rm_local_lists (box_aggregate_id, version, synced_at) "
+                "VALUES (%s, %s, %s) ON CONFLICT (box_aggregate_id) DO UPDATE SET "
+                "version = EXCLUDED.version, synced_at = EXCLUDED.synced_at",
+                (event.originator_id, event.version, event.synced_at),
             )
 
     @handle.register
@@ -289,8 +303,9 @@ class CommandsProjection:
         self, event: ChargeBox.LocalListVersionReported, cursor: Cursor[Any]
     ) -> None:
         cursor.execute(
-            "UPDATE rm_charge_boxes SET local_list_version = %s WHERE aggregate_id = %s",
-            (event.version, event.originator_id),
+            "INSERT INTO rm_local_lists (box_aggregate_id, version) VALUES (%s, %s) "
+            "ON CONFLICT (box_aggregate_id) DO UPDATE SET version = EXCLUDED.version",
+            (event.originator_id, event.version),
         )
 
     @handle.register

@@ -10,10 +10,11 @@ apply a batch (the second one's update finds a changed position and rolls back).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -73,10 +74,12 @@ class ProjectionRunner:
         poll_interval: float = 0.5,
         conninfo: str | None = None,
         channel: str | None = None,
+        batch_locks: bool = True,
     ) -> None:
         self._select = sql.SQL(
             "SELECT notification_id, originator_id, originator_version, topic, state "
-            "FROM {table} WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
+            "FROM {table} WHERE notification_id > %s AND notification_id <= %s "
+            "ORDER BY notification_id LIMIT %s"
         ).format(table=sql.Identifier(*events_table.split(".")))
         self._mapper = mapper
         self._pool = pool
@@ -90,6 +93,7 @@ class ProjectionRunner:
         self._listener: threading.Thread | None = None
         self._conninfo = conninfo
         self._channel = channel
+        self._batch_locks = batch_locks  # off for scratch rebuilds: the lock is the live one's
         self._leader: Connection[Any] | None = None
         self._leader_checked = 0.0
         self.stats = RunnerStats()
@@ -109,16 +113,17 @@ class ProjectionRunner:
                 )
         self._load_positions()
 
-    def catch_up(self, timeout: float = 600.0) -> None:
+    def catch_up(self, timeout: float = 600.0, *, until: Mapping[str, int] | None = None) -> None:
         """Apply everything in the log now (on the calling thread).
 
-        Another runner applying batches at the same time is fine: a batch it got to
-        first is skipped (positions reload) rather than applied twice.
+        With `until`, each named projection stops at that position (a rebuild that must
+        end exactly where a live projection is). Another runner applying batches at the
+        same time is fine: a batch it got to first is skipped, never applied twice.
         """
         deadline = time.monotonic() + timeout
         while True:
             try:
-                if not self.step():
+                if not self.step(until=until):
                     return
             except PositionConflictError:
                 self._load_positions()
@@ -221,11 +226,24 @@ class ProjectionRunner:
                 log.warning("projections: listen failed (%s); retrying", error)
                 self._stopping.wait(1.0)
 
-    def step(self) -> bool:
-        """Apply one batch; False when there was nothing new."""
-        start = min(self.stats.positions.values(), default=0)
+    def step(self, *, until: Mapping[str, int] | None = None) -> bool:
+        """Apply one batch; False when there was nothing new (up to `until`)."""
+        limits = {p.name: (until or {}).get(p.name) for p in self.projections}
+        behind = [
+            position
+            for name, position in self.stats.positions.items()
+            if limits.get(name) is None or position < (limits[name] or 0)
+        ]
+        if not behind:
+            return False
+        start = min(behind)
+        stop = max((limit for limit in limits.values() if limit is not None), default=None)
         with self._pool.connection() as conn:
-            rows = conn.execute(self._select, (start, self._batch_size), prepare=True).fetchall()
+            rows = conn.execute(
+                self._select,
+                (start, stop if stop is not None else 2**62, self._batch_size),
+                prepare=True,
+            ).fetchall()
         if not rows:
             self._update_lag(None)
             return False
@@ -238,7 +256,8 @@ class ProjectionRunner:
         ]
         last_id = rows[-1][0]
         for projection in self.projections:
-            self._apply(projection, events, last_id)
+            limit = limits.get(projection.name)
+            self._apply(projection, events, last_id if limit is None else min(last_id, limit))
         self.stats.batches += 1
         self.stats.events += len(rows)
         self._update_lag(events[-1][1] if events else None)
@@ -251,7 +270,7 @@ class ProjectionRunner:
         if position >= last_id:
             return
         topics = projection.topics
-        mine = [e for nid, e in events if nid > position and _topic(e) in topics]
+        mine = [e for nid, e in events if position < nid <= last_id and _topic(e) in topics]
         # Pipelined: the batch's statements go out without waiting for each answer.
         with (
             self._pool.connection() as conn,
@@ -259,6 +278,9 @@ class ProjectionRunner:
             conn.pipeline() as pipeline,
             conn.cursor() as cursor,
         ):
+            # Held until commit: a rebuild or verify takes it to hold this projection still.
+            if self._batch_locks:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", (batch_lock(projection.name),))
             if mine:
                 projection.apply(cursor, mine)
             cursor.execute(
@@ -291,6 +313,13 @@ class ProjectionRunner:
             self.stats.lag_seconds = max(0.0, (now - last_event.timestamp).total_seconds())
         else:
             self.stats.lag_seconds = 0.0
+
+
+def batch_lock(name: str) -> int:
+    """The advisory lock every batch of projection `name` holds while it commits."""
+    return int.from_bytes(
+        hashlib.sha256(f"cs_projection:{name}".encode()).digest()[:8], "big", signed=True
+    )
 
 
 def _topic(event: Any) -> str:

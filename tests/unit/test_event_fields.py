@@ -5,23 +5,22 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import typing
 
 import pytest
 from eventsourcing.domain import Aggregate
 
-from cs.domain.chargebox import ChargeBox
-from cs.domain.connection import Connection
-from cs.domain.idtag import IdTag
-from cs.domain.node import Node
-from cs.domain.session import ChargingSession, StartKey
-
-AGGREGATES = [ChargeBox, Connection, IdTag, Node, ChargingSession, StartKey]
+import cs.domain
 
 
 def event_classes() -> list[type]:
+    """Every event class of every aggregate in `cs.domain` (found, not listed)."""
+    for module in pkgutil.iter_modules(cs.domain.__path__):
+        importlib.import_module(f"cs.domain.{module.name}")
     found = []
-    for aggregate in AGGREGATES:
+    for aggregate in _subclasses(Aggregate):
         for value in vars(aggregate).values():
             if (
                 isinstance(value, type)
@@ -29,7 +28,17 @@ def event_classes() -> list[type]:
                 and "TOPIC" in vars(value)
             ):
                 found.append(value)
-    return found
+    return sorted(found, key=lambda cls: str(vars(cls)["TOPIC"]))
+
+
+def _subclasses(cls: type) -> list[type]:
+    direct = cls.__subclasses__()
+    return direct + [sub for child in direct for sub in _subclasses(child)]
+
+
+def test_every_aggregate_is_found() -> None:
+    topics = {str(vars(cls)["TOPIC"]).split(".")[1] for cls in event_classes()}
+    assert topics >= {"ChargeBox", "Connection", "Command", "IdTag", "Node", "ChargingSession"}
 
 
 @pytest.mark.parametrize("event_class", event_classes(), ids=lambda c: c.__qualname__)

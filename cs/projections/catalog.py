@@ -1,0 +1,21 @@
+"""Every projection, in the order they apply each batch (commands reads charge boxes)."""
+
+from __future__ import annotations
+
+from cs.projections.base import Projection
+from cs.projections.charge_boxes import ChargeBoxesProjection
+from cs.projections.commands import CommandsProjection
+from cs.projections.connections import ConnectionsProjection
+from cs.projections.id_tags import IdTagsProjection
+from cs.projections.sessions import SessionsProjection
+
+
+def all_projections() -> list[Projection]:
+    """Fresh instances of every projection (they hold no state between batches)."""
+    return [
+        ConnectionsProjection(),
+        ChargeBoxesProjection(),
+        SessionsProjection(),
+        IdTagsProjection(),
+        CommandsProjection(),
+    ]
