@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
@@ -13,13 +14,15 @@ from uuid import UUID
 from eventsourcing.application import Application
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
-from eventsourcing.utils import Environment, EnvType, retry
+from eventsourcing.utils import Environment, EnvType
 from psycopg import Cursor
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 APP_NAME = "cs"
+INSERT_ATTEMPTS = 10
+INSERT_RETRY_WAIT = 0.2  # seconds between attempts
 
 
 class ArrayInsertRecorder(PostgresApplicationRecorder):
@@ -45,7 +48,6 @@ class ArrayInsertRecorder(PostgresApplicationRecorder):
             table=Identifier(self.events_table_name),
         )
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
@@ -56,9 +58,28 @@ class ArrayInsertRecorder(PostgresApplicationRecorder):
         embedded PostgreSQL of `make run` is reached over a Unix socket: a group commit of
         a few thousand events would hang the writer. Four round trips on a local socket
         cost far less than one such batch takes to encode.
+
+        A failed attempt rolled back, so it is tried again (10 attempts, 0.2 s apart).
+        After a failure every idle connection of the pool is checked at once: a
+        PostgreSQL restart breaks them all, and the pool's own check at checkout
+        (pre-ping, off for that reason) tries them one by one with a 1, 2, 4 s backoff
+        in between, which stalled every commit ~10 s (tests/e2e/test_faults.py).
         """
         if not stored_events:
             return []
+        for attempt in range(1, INSERT_ATTEMPTS + 1):
+            try:
+                return self._insert_in_one_transaction(stored_events, **kwargs)
+            except (InterfaceError, OperationalError):
+                if attempt == INSERT_ATTEMPTS:
+                    raise
+                self.datastore.pool.check()  # discard the broken ones, reconnect them
+                time.sleep(INSERT_RETRY_WAIT)
+        raise AssertionError("unreachable")
+
+    def _insert_in_one_transaction(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
         with (
             self.datastore.get_connection() as conn,
             conn.transaction(),
@@ -139,7 +160,7 @@ def eventstore_env(
         "POSTGRES_MAX_OVERFLOW": str(max_overflow),
         "POSTGRES_CONNECT_TIMEOUT": "10",
         "POSTGRES_LOCK_TIMEOUT": "5",
-        "POSTGRES_PRE_PING": "y",
+        "POSTGRES_PRE_PING": "n",  # see ArrayInsertRecorder.insert_events
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
         "CREATE_TABLE": "y",
     }

@@ -71,10 +71,12 @@ class GroupCommitWriter:
         store: EventStore,
         *,
         max_batch_events: int = 5000,
+        max_queued_units: int = 50_000,
         on_commit: Sequence[Callable[[int], None]] = (),
     ) -> None:
         self._store = store
         self._max_batch_events = max_batch_events
+        self._max_queued_units = max_queued_units
         self._on_commit = list(on_commit)
         self._queue: deque[_Job] = deque()
         self._wakeup = threading.Event()
@@ -95,6 +97,15 @@ class GroupCommitWriter:
         """Queue a unit (event loop thread only); await the result to know it is durable."""
         if self._loop is None or self._stopping:
             raise CommitFailedError("the writer is not running")
+        if len(self._queue) >= self._max_queued_units:
+            # Bounded: when PostgreSQL stalls, waiting work must not grow without limit.
+            # The unit's changes are already in memory: poison them like a failed commit.
+            for handle in unit.handles:
+                handle.poisoned = True
+            self.stats.failed_units += 1
+            raise CommitFailedError(
+                f"{len(self._queue)} units wait for the store already: it is not keeping up"
+            )
         future = self._loop.create_future()
         for handle in unit.handles:
             handle.pins += 1

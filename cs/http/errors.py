@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
+from cs.app.ports import CommitFailedError
 from cs.http.jsonio import json_response
 from cs.projections.queries import AmbiguousChargeBoxError, BadCursorError
 
@@ -68,6 +69,15 @@ class UnavailableError(ApiError):
     status, code = 503, "unavailable"
 
 
+class StoreUnavailableError(ApiError):
+    """503: the event store refused or could not take the change; nothing was recorded."""
+
+    status, code = 503, "store_unavailable"
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.details.get("retry_after_seconds", 5))}
+
+
 def _from_validation(error: ValidationError) -> UnprocessableError:
     problems = [
         {
@@ -95,6 +105,10 @@ def translate(error: Exception) -> ApiError | None:
         )
     if isinstance(error, BadCursorError):
         return BadRequestError(str(error))
+    if isinstance(error, CommitFailedError):
+        return StoreUnavailableError(
+            f"the change could not be recorded: {error}", retry_after_seconds=5
+        )
     return None
 
 

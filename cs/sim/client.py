@@ -11,6 +11,7 @@ from typing import Any
 import aiohttp
 import orjson
 
+from cs.sim.acklog import AckLog
 from cs.sim.commands import answer
 from cs.sim.stats import Stats
 
@@ -26,7 +27,8 @@ class CallFailedError(Exception):
 class SimulatedChargePoint:
     """Sends CALLs (one at a time, as OCPP-J requires) and answers the central system's.
 
-    `on_command(action, payload)` is told about every call received, after it is answered.
+    `on_command(action, payload)` is told about every call received, after it is answered;
+    `ack_log`, if given, gets a line for every CALL of ours that was answered.
     """
 
     def __init__(
@@ -37,12 +39,14 @@ class SimulatedChargePoint:
         *,
         call_timeout: float = 30.0,
         on_command: Callable[[str, dict[str, Any]], None] | None = None,
+        ack_log: AckLog | None = None,
     ) -> None:
         self.url = url
         self.charge_box_id = charge_box_id
         self.stats = stats
         self.call_timeout = call_timeout
         self.on_command = on_command
+        self.ack_log = ack_log
         self.config: dict[str, str] = {"HeartbeatInterval": "60", "NumberOfConnectors": "2"}
         self.ws: aiohttp.ClientWebSocketResponse | None = None
         self._ids = itertools.count(1)
@@ -103,6 +107,8 @@ class SimulatedChargePoint:
         finally:
             self._pending.pop(unique_id, None)
         self.stats.record(action, time.perf_counter() - start)
+        if self.ack_log is not None:
+            self.ack_log.record(self.charge_box_id, unique_id, action, reply)
         if reply[0] == 4:
             self.stats.call_errors[str(reply[2])] += 1
             raise CallFailedError(str(reply[2]), str(reply[3]))

@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from cs.sim.client import SimulatedChargePoint
+from cs.sim.acklog import AckLog
+from cs.sim.client import CallFailedError, SimulatedChargePoint
 from cs.sim.pacing import Budget, Pace
 from cs.sim.scenarios import SCENARIOS, Context
 from cs.sim.stats import Stats
@@ -39,7 +40,13 @@ def require_loopback(url: str) -> None:
 
 @dataclass
 class SimConfig:
-    """One simulator run. `rate` is the total offered messages/s (None: as fast as answered)."""
+    """One simulator run. `rate` is the total offered messages/s (None: as fast as answered).
+
+    `ack_log`: a file to append a JSON line to for every CALL answered (`cs.sim.acklog`).
+    `reconnect`: a charge point whose connection is lost or whose CALL fails starts its
+    scenario again on a new connection (as a real one does), until the run is over;
+    without it, it stops for the rest of the run.
+    """
 
     url: str = "http://127.0.0.1:8180"
     charge_points: int = 10
@@ -52,6 +59,8 @@ class SimConfig:
     tenant: str | None = None
     call_timeout: float = 30.0
     seed: int = 1
+    ack_log: str | None = None
+    reconnect: bool = False
     options: dict[str, Any] = field(default_factory=dict)
 
 
@@ -78,14 +87,19 @@ async def run(config: SimConfig) -> dict[str, Any]:
     # The steady state: everyone connected (ramp-up done), a second to settle, until the end.
     settle = min(1.0, config.duration / 4)
     stats.window = (started + config.ramp_up + settle, started + config.ramp_up + config.duration)
-    async with aiohttp.ClientSession(
-        connector=connector, timeout=aiohttp.ClientTimeout(total=None, connect=30)
-    ) as session:
-        tasks = [
-            asyncio.create_task(_one(config, session, stats, budget, index, interval))
-            for index in range(config.charge_points)
-        ]
-        await asyncio.gather(*tasks, return_exceptions=True)
+    ack_log = AckLog(config.ack_log) if config.ack_log else None
+    try:
+        async with aiohttp.ClientSession(
+            connector=connector, timeout=aiohttp.ClientTimeout(total=None, connect=30)
+        ) as session:
+            tasks = [
+                asyncio.create_task(_one(config, session, stats, budget, index, interval, ack_log))
+                for index in range(config.charge_points)
+            ]
+            await asyncio.gather(*tasks, return_exceptions=True)
+    finally:
+        if ack_log is not None:
+            ack_log.close()
     summary = stats.summary(time.perf_counter() - started)
     summary["config"] = {k: v for k, v in vars(config).items() if k != "options"} | config.options
     return summary
@@ -98,6 +112,7 @@ async def _one(
     budget: Budget,
     index: int,
     interval: float | None,
+    ack_log: AckLog | None = None,
 ) -> None:
     rng = random.Random(config.seed * 1_000_003 + index)
     if config.ramp_up:
@@ -107,6 +122,7 @@ async def _one(
         f"{config.id_prefix}-{index:05d}",
         stats,
         call_timeout=config.call_timeout,
+        ack_log=ack_log,
     )
 
     async def reconnect() -> None:
@@ -125,11 +141,18 @@ async def _one(
         await cp.connect(session)
     except (aiohttp.ClientError, OSError, TimeoutError):
         stats.connect_failures += 1
-        return
+        if not config.reconnect:
+            return
     ctx = Context(cp, Pace(budget, interval, rng), rng, index, reconnect, config.options)
     try:
-        await SCENARIOS[config.scenario](ctx)
-    except (ConnectionError, TimeoutError, aiohttp.ClientError):
-        pass
+        while True:
+            try:
+                await SCENARIOS[config.scenario](ctx)
+                return
+            except (ConnectionError, TimeoutError, aiohttp.ClientError, CallFailedError):
+                if not config.reconnect or budget.stopped:
+                    return
+            await asyncio.sleep(0.05 + rng.uniform(0, 0.2))  # not all at once
+            await reconnect()
     finally:
         await cp.close()

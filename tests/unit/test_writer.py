@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,3 +97,33 @@ async def test_a_store_that_is_down_fails_every_unit_and_acknowledges_none(write
         await writer.submit(unit(a, "x"))
     assert store.recorder.rows == []
     assert a.poisoned
+
+
+async def test_a_full_queue_refuses_the_unit_and_poisons_what_it_changed() -> None:
+    store = FakeStore()
+    stalled, entered = threading.Event(), threading.Event()
+    insert = store.recorder.insert_events
+
+    def slow_insert(stored: list[Any]) -> list[int]:
+        entered.set()
+        stalled.wait(10)  # PostgreSQL stalls: the first commit does not return
+        return insert(stored)
+
+    store.recorder.insert_events = slow_insert  # type: ignore[method-assign]
+    writer = GroupCommitWriter(store, max_queued_units=2)  # type: ignore[arg-type]
+    writer.start(asyncio.get_running_loop())
+    try:
+        committing = writer.submit(unit(Handle(Agg("a")), "a1"))
+        assert await asyncio.to_thread(entered.wait, 5)  # the writer thread is committing it
+        waiting = [writer.submit(unit(Handle(Agg(n)), f"{n}1")) for n in ("b", "c")]
+        refused = Handle(Agg("d"))
+        with pytest.raises(CommitFailedError, match="not keeping up"):
+            writer.submit(unit(refused, "d1"))
+        assert refused.poisoned
+        assert writer.stats.failed_units == 1
+        stalled.set()
+        await asyncio.gather(committing, *waiting)
+        assert store.recorder.rows == ["a1", "b1", "c1"]  # what was queued is committed
+    finally:
+        stalled.set()
+        writer.close()
