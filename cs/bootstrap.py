@@ -13,6 +13,7 @@ from typing import Any
 import ocpp.messages
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
+from cs.adapters.api_keys import DDL as API_KEYS_DDL
 from cs.adapters.child import ChildProcess
 from cs.adapters.clock import SystemClock
 from cs.adapters.embedded_pg import EmbeddedPostgres
@@ -20,9 +21,11 @@ from cs.adapters.eventstore import EventStore, eventstore_env
 from cs.adapters.loader import StoreLoader
 from cs.adapters.ocpp16.schemas import PayloadValidator
 from cs.adapters.ocpp16.server import ChargePointHub, HubSettings
+from cs.adapters.passwords import KeyVerifier
 from cs.adapters.transaction_ids import DDL as SEQUENCES_DDL
 from cs.adapters.transaction_ids import SequenceIds
 from cs.adapters.writer import GroupCommitWriter
+from cs.app.access import GateSettings, HandshakeGate, RefusalRecorder
 from cs.app.chargepoints import ChargePointService
 from cs.app.commands import CommandService
 from cs.app.datatransfer import DataTransferHandlers, Handler, Key
@@ -71,6 +74,7 @@ class System:
     writer: GroupCommitWriter
     services: Services
     hub: ChargePointHub
+    gate: HandshakeGate
     read_models: ReadModels
     async_pool: AsyncConnectionPool[Any]
     reservation_ids: SequenceIds
@@ -224,6 +228,7 @@ def open_storage(settings: Settings) -> Storage:
     with sync_pool.connection() as conn:
         for statement in SEQUENCES_DDL:
             conn.execute(statement)
+        conn.execute(API_KEYS_DDL)
     return Storage(database_url, store, sync_pool, runner, embedded)
 
 
@@ -242,6 +247,7 @@ def bootstrap(
     writer = GroupCommitWriter(
         storage.store,
         max_batch_events=settings.commit_max_batch_events,
+        max_queued_units=settings.commit_max_queued_units,
         on_commit=[storage.runner.wake],
     )
     async_pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
@@ -292,7 +298,25 @@ def bootstrap(
             snapshot_interval=settings.snapshot_interval,
             response_timeout=settings.call_timeout,
             command_queue_size=settings.command_queue_size,
+            message_rate=settings.cp_message_rate,
+            message_burst=settings.cp_message_burst,
+            flood_seconds=settings.cp_flood_seconds,
         ),
+    )
+    gate_settings = GateSettings(
+        unknown_charge_boxes=settings.unknown_charge_boxes,
+        max_connections=settings.max_connections,
+        failure_window=settings.auth_failure_window,
+        failures_before_block=settings.auth_failures_before_block,
+    )
+    gate = HandshakeGate(
+        known=services.charge_points.known,
+        keys=KeyVerifier(),
+        recorder=RefusalRecorder(
+            writer=writer, clock=clock, node=settings.node_name(), settings=gate_settings
+        ),
+        connections=hub.__len__,
+        settings=gate_settings,
     )
     return System(
         settings=settings,
@@ -301,6 +325,7 @@ def bootstrap(
         writer=writer,
         services=services,
         hub=hub,
+        gate=gate,
         read_models=ReadModels(async_pool),
         async_pool=async_pool,
         reservation_ids=SequenceIds(async_pool, sequence="cs_reservation_ids", block=10),

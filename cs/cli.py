@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
+import ssl
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -12,6 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from cs.cli_audit import add_commands as add_audit_commands
+from cs.cli_keys import add_commands as add_key_commands
 from cs.config import Settings
 
 log = logging.getLogger("cs")
@@ -46,7 +49,21 @@ def serve(settings: Settings) -> int:
     system = bootstrap(settings)
     app = init_app(system)
 
-    async def announce(_: web.Application) -> None:
+    tls = tls_context(settings)
+    _use_event_loop(settings.event_loop)
+    with contextlib.suppress(web.GracefulExit, KeyboardInterrupt):  # the way to stop
+        asyncio.run(_listen(app, settings, tls))
+    log.info("stopped")
+    return 0
+
+
+async def _listen(app: web.Application, settings: Settings, tls: ssl.SSLContext | None) -> None:
+    """Serve `app` on the plain port and, with TLS configured, on the TLS port too."""
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=15, handle_signals=True)
+    await runner.setup()
+    try:
+        # backlog: a reconnect storm after a deploy must not overflow the accept queue
+        await web.TCPSite(runner, settings.host, settings.port, backlog=2048).start()
         log.info(
             "listening on http://%s:%d (OCPP: ws://%s:%d/ocpp/{charge_box_id})",
             settings.host,
@@ -54,21 +71,38 @@ def serve(settings: Settings) -> int:
             settings.host,
             settings.port,
         )
+        if tls is not None and settings.tls_port is not None:
+            site = web.TCPSite(
+                runner, settings.host, settings.tls_port, ssl_context=tls, backlog=2048
+            )
+            await site.start()
+            log.info(
+                "listening on https://%s:%d (OCPP: wss://%s:%d/ocpp/{charge_box_id})",
+                settings.host,
+                settings.tls_port,
+                settings.host,
+                settings.tls_port,
+            )
+        await asyncio.Event().wait()  # until SIGINT/SIGTERM raise GracefulExit
+    finally:
+        await runner.cleanup()
 
-    app.on_startup.append(announce)
-    _use_event_loop(settings.event_loop)
-    web.run_app(
-        app,
-        host=settings.host,
-        port=settings.port,
-        print=None,
-        access_log=None,
-        shutdown_timeout=15,
-        handle_signals=True,
-        backlog=2048,  # a reconnect storm after a deploy must not overflow the accept queue
-    )
-    log.info("stopped")
-    return 0
+
+def tls_context(settings: Settings) -> ssl.SSLContext | None:
+    """The server's TLS context (TLS 1.2 or newer, as the Security Whitepaper requires).
+
+    With a client CA, charge boxes may present a certificate (security profile 3); it is
+    verified against that CA and its common name is checked at the handshake.
+    """
+    if settings.tls_port is None or settings.tls_cert_file is None:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(settings.tls_cert_file, settings.tls_key_file)
+    if settings.tls_client_ca_file is not None:
+        context.load_verify_locations(cafile=str(settings.tls_client_ca_file))
+        context.verify_mode = ssl.CERT_OPTIONAL  # profiles 1 and 2 bring no certificate
+    return context
 
 
 def _serve(settings: Settings, _: argparse.Namespace) -> int:
@@ -93,6 +127,8 @@ def _sim(settings: Settings, args: argparse.Namespace) -> int:
         id_prefix=args.id_prefix,
         tenant=args.tenant,
         seed=args.seed,
+        ack_log=args.ack_log,
+        reconnect=args.reconnect,
         options={"meter_values": args.meter_values, "heartbeat_interval": args.heartbeat_interval},
     )
     try:
@@ -179,6 +215,17 @@ def _add_sim_parser(commands: Any) -> None:
     sim.add_argument("--tenant")
     sim.add_argument("--seed", type=int, default=1)
     sim.add_argument("--json", help="also write the summary as JSON to this file")
+    sim.add_argument(
+        "--ack-log",
+        metavar="FILE",
+        help="append a JSON line (charge_box_id, unique_id, action, answer, error_code, "
+        "answered_at) to FILE for every CALL answered",
+    )
+    sim.add_argument(
+        "--reconnect",
+        action="store_true",
+        help="after a lost connection or a CALLERROR, reconnect and start the scenario again",
+    )
     sim.set_defaults(run=_sim)
 
 
@@ -197,6 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     relay.set_defaults(run=_relay)
     add_audit_commands(commands)
+    add_key_commands(commands)
     args = parser.parse_args(argv)
     settings = Settings()
     _configure_logging(settings.log_level)

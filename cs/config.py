@@ -9,9 +9,10 @@ import socket
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cs.app.access import UnknownChargeBoxes
 from cs.domain.authorization import UnknownTagPolicy
 
 DEFAULT_PORT = 8180
@@ -38,6 +39,12 @@ class Settings(BaseSettings):
     snapshot_interval: int = Field(default=100, ge=2)
     aggregate_cache_size: int = Field(default=20_000, ge=100)
     commit_max_batch_events: int = Field(default=5_000, ge=1)
+    commit_max_queued_units: int = Field(
+        default=50_000,
+        ge=1,
+        description="units waiting for the store at most; beyond, a message is not answered "
+        "(its connection closes with 1011) and a REST change gets 503",
+    )
     projection_batch_size: int = Field(default=2_000, ge=1)
     db_pool_size: int = Field(default=4, ge=1)
 
@@ -63,6 +70,88 @@ class Settings(BaseSettings):
         description="with CS_AMQP_URL: run the outbox relay in a child process of `cs serve`, "
         "or not at all (another node or `cs relay` runs it)",
     )
+
+    # REST access control and limits (docs/security.md, docs/adr/0011-api-keys.md)
+    api_auth: Literal["on", "off"] = Field(
+        default="on",
+        description="on: every REST endpoint but /health and /openapi.json needs an API key; "
+        "off: everything open, for local development only (a warning is logged at start)",
+    )
+    api_key_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        le=300,
+        description="how long a key looked up in the database is trusted in memory: a revoke "
+        "takes effect on every node within this time (0: look up on every request)",
+    )
+    api_max_body_bytes: int = Field(
+        default=1024**2, ge=1024, description="largest REST request body, bytes (larger: 413)"
+    )
+    api_rate: float = Field(
+        default=50.0, ge=0, description="REST requests per second per key, sustained (0: no limit)"
+    )
+    api_burst: int = Field(
+        default=100, ge=1, description="REST requests per key allowed at once above the rate"
+    )
+    api_auth_failure_rate: float = Field(
+        default=1.0,
+        ge=0,
+        description="failed authentications per second per remote address, sustained, once the "
+        "burst is spent (then 429; 0: no limit)",
+    )
+    api_auth_failure_burst: int = Field(
+        default=10, ge=1, description="failed authentications per remote address allowed at once"
+    )
+
+    # Charge box access and limits (docs/security.md)
+    unknown_charge_boxes: UnknownChargeBoxes = Field(
+        default=UnknownChargeBoxes.ACCEPT,
+        description="a charge box no operator registered: accept (and register it on first "
+        "contact) or reject (HTTP 404, OCPP-J 1.6 section 3.2)",
+    )
+    max_connections: int = Field(
+        default=20_000, ge=1, description="websocket connections per node (more: HTTP 503)"
+    )
+    cp_message_rate: float = Field(
+        default=50.0,
+        ge=0,
+        description="messages per second one charge box may send, sustained; faster ones are "
+        "throttled (0: no limit)",
+    )
+    cp_message_burst: int = Field(
+        default=200, ge=1, description="messages one charge box may send at once above the rate"
+    )
+    cp_flood_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="a charge box throttled without a break for this long is disconnected "
+        "(close code 1008)",
+    )
+    auth_failure_window: float = Field(
+        default=300.0, gt=0, description="seconds failed handshakes count against an address"
+    )
+    auth_failures_before_block: int = Field(
+        default=50, ge=1, description="failed handshakes from one address before HTTP 429"
+    )
+    tls_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="also listen with TLS (wss://, https://) on this port: security profiles "
+        "2 and 3 need it",
+    )
+    tls_cert_file: Path | None = Field(default=None, description="server certificate (PEM)")
+    tls_key_file: Path | None = Field(default=None, description="its private key (PEM)")
+    tls_client_ca_file: Path | None = Field(
+        default=None,
+        description="CA bundle that signs charge box certificates (security profile 3)",
+    )
+
+    @model_validator(mode="after")
+    def _tls_complete(self) -> Settings:
+        if self.tls_port is not None and (self.tls_cert_file is None or self.tls_key_file is None):
+            raise ValueError("CS_TLS_PORT needs CS_TLS_CERT_FILE and CS_TLS_KEY_FILE")
+        return self
 
     def node_name(self) -> str:
         """This node's stable name: CS_NODE, or host:port."""

@@ -11,7 +11,7 @@ from cs.app.handles import AggregateCache, Handle, get_typed
 from cs.app.ports import Clock, EventWriter
 from cs.app.uow import MessageContext, UnitOfWork
 from cs.domain import ids
-from cs.domain.chargebox import BootInfo, ChargeBox, StatusReport
+from cs.domain.chargebox import BootInfo, ChargeBox, StatusReport, check_security
 from cs.domain.connection import Connection
 from cs.domain.ocpp16 import RegistrationStatus
 
@@ -35,6 +35,7 @@ class ConnectionRequest:
     remote_address: str | None
     subprotocol: str
     node: str
+    security_profile: int = 0  # how the handshake authenticated (cs.app.access)
 
 
 class ChargePointService:
@@ -80,6 +81,7 @@ class ChargePointService:
                 subprotocol=request.subprotocol,
                 node=request.node,
                 at=at,
+                security_profile=request.security_profile,
             )
         )
         uow.save(connection)
@@ -198,6 +200,37 @@ class ChargePointService:
         if not uow.empty:
             await self._writer.submit(uow.build())
         return box.aggregate
+
+    async def configure_security(
+        self,
+        tenant_id: str,
+        charge_box_id: str,
+        security_profile: int,
+        password_hash: str | None,
+        *,
+        by: str | None,
+    ) -> tuple[ChargeBox, bool]:
+        """Register a charge box's security profile (and key hash); True if it is new.
+
+        `password_hash` None keeps the current key (profiles 1 and 2 need one by then).
+        Raises ValueError for a profile without the key it needs.
+        """
+        if self._writer is None:
+            raise RuntimeError("no writer configured")
+        at = self._clock.now()
+        box = await self._charge_box(tenant_id, charge_box_id)
+        if password_hash is None and box is not None:
+            password_hash = box.aggregate.password_hash
+        check_security(security_profile, password_hash)  # before anything is registered
+        created = box is None
+        if box is None:
+            box = self._register(tenant_id, charge_box_id, at)
+        box.aggregate.configure_security(security_profile, password_hash, by=by, at=at)
+        uow = UnitOfWork(snapshot_interval=self._snapshot_interval)
+        uow.save(box)
+        if not uow.empty:
+            await self._writer.submit(uow.build())
+        return box.aggregate, created
 
     async def known(self, tenant_id: str, charge_box_id: str) -> ChargeBox | None:
         """The charge box, if the central system has ever seen or registered it."""

@@ -30,6 +30,8 @@ from cs.domain import ids
 
 FRAME_WINDOW = 64  # a unit's events are contiguous in the log; its frames are this close
 _HIDDEN = ("originator_id", "originator_version", "timestamp", "originator_topic")
+# Never shown, even to auditors: whether one was set is, the value is not.
+_SECRETS = frozenset({"password_hash"})
 
 
 @dataclass(frozen=True)
@@ -199,7 +201,11 @@ class HistoryReader:
     def _json(self, row: tuple[Any, ...]) -> dict[str, Any]:
         position, stream, version, topic, state = row
         event: Any = self._mapper.to_domain_event(StoredEvent(stream, version, topic, bytes(state)))
-        data = {key: value for key, value in vars(event).items() if key not in _HIDDEN}
+        data = {
+            key: ("[redacted]" if key in _SECRETS and value is not None else value)
+            for key, value in vars(event).items()
+            if key not in _HIDDEN
+        }
         return {
             "position": position,
             "stream": str(stream),

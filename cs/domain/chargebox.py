@@ -10,6 +10,16 @@ from eventsourcing.domain import Aggregate
 from cs.domain import ids
 from cs.domain.ocpp16 import RegistrationStatus
 
+SECURITY_PROFILES = (0, 1, 2, 3)
+
+
+def check_security(security_profile: int, password_hash: str | None) -> None:
+    """Raise ValueError unless the profile exists and has the key it needs (1 and 2)."""
+    if security_profile not in SECURITY_PROFILES:
+        raise ValueError(f"security profile {security_profile} is not one of 0, 1, 2, 3")
+    if security_profile in (1, 2) and password_hash is None:
+        raise ValueError(f"security profile {security_profile} needs an authorization key")
+
 
 class ChargeBox(Aggregate):
     """A charge point identified by its tenant and charge box id.
@@ -196,6 +206,23 @@ class ChargeBox(Aggregate):
         def apply(self, box: ChargeBox) -> None:
             box.configured_status = self.status  # answered at its next BootNotification
 
+    class SecurityConfigured(Event):
+        """An operator set how this box must authenticate (OCPP 1.6 Security Whitepaper).
+
+        Profile 0: no authentication; 1: HTTP Basic (user = charge box id, password =
+        its authorization key); 2: Basic over TLS; 3: TLS client certificate. Holds a
+        salted slow hash of the key, never the key; histories redact it.
+        """
+
+        TOPIC = "cs.ChargeBox.SecurityConfigured"
+        security_profile: int
+        password_hash: str | None
+        by: str | None
+
+        def apply(self, box: ChargeBox) -> None:
+            box.security_profile = self.security_profile
+            box.password_hash = self.password_hash
+
     # --- effects of commands' answers -----------------------------------------------
 
     class ConfigurationReported(Event):
@@ -334,6 +361,22 @@ class ChargeBox(Aggregate):
         self.last_booted_at: datetime | None = None
         self.status_count = 0
         self.active_transactions: dict[str, int] = {}
+        self.security_profile: int | None = None  # None: never configured by an operator
+        self.password_hash: str | None = None
+
+    # v2 (2026-11) added `security_profile` and `password_hash`; snapshots taken before
+    # hold neither: the box was never configured (docs/event-versioning.md).
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state.setdefault("security_profile", None)
+        state.setdefault("password_hash", None)
+
+    @property
+    def provisioned(self) -> bool:
+        """An operator registered this box's security profile (not only first contact)."""
+        return self.security_profile is not None
 
     @classmethod
     def register(cls, tenant_id: str, charge_box_id: str, at: datetime) -> ChargeBox:
@@ -367,6 +410,23 @@ class ChargeBox(Aggregate):
             heartbeat_interval=interval if status is RegistrationStatus.ACCEPTED else None,
             retry_interval=None if status is RegistrationStatus.ACCEPTED else interval,
             **info.as_fields(),
+        )
+
+    def configure_security(
+        self, security_profile: int, password_hash: str | None, *, by: str | None, at: datetime
+    ) -> None:
+        """Set the security profile; profiles 1 and 2 need a password hash."""
+        check_security(security_profile, password_hash)
+        if security_profile in (0, 3):
+            password_hash = None  # not used by these profiles: nothing to keep
+        if (security_profile, password_hash) == (self.security_profile, self.password_hash):
+            return
+        self.trigger_event(
+            self.SecurityConfigured,
+            timestamp=at,
+            security_profile=security_profile,
+            password_hash=password_hash,
+            by=by,
         )
 
     def report_status(

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from cs.bootstrap import System
+from cs.http.auth import setup_access
 from cs.http.errors import error_middleware
 from cs.http.keys import SYSTEM
 from cs.http.routes import setup_routes
@@ -14,8 +15,11 @@ from cs.http.routes import setup_routes
 
 def init_app(system: System) -> web.Application:
     """The web app serving `system`; starting the app starts the system, and so on."""
-    app = web.Application(middlewares=[error_middleware], client_max_size=1024**2)
+    app = web.Application(
+        middlewares=[error_middleware], client_max_size=system.settings.api_max_body_bytes
+    )
     app[SYSTEM] = system
+    setup_access(app)  # API keys, rate and body limits: inside the error middleware
     setup_routes(app)
     app.cleanup_ctx.append(_system_lifecycle)
     app.on_shutdown.append(_close_connections)

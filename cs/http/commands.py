@@ -27,6 +27,7 @@ from cs.app.commands import CommandRequest
 from cs.domain.command import ANSWERED, FAILED, TIMED_OUT, Command
 from cs.domain.datetimes import format_datetime
 from cs.domain.ids import DEFAULT_TENANT
+from cs.http.auth import actor
 from cs.http.errors import (
     NotConnectedApiError,
     NotFoundError,
@@ -38,8 +39,6 @@ from cs.http.keys import SYSTEM
 from cs.http.operations import OPERATIONS, Operation, RemoteStartIn, RemoteStopIn
 from cs.http.views import PageQuery, tenant_of
 from cs.projections.queries import decode_cursor
-
-USER_HEADER = "x-user-id"
 
 
 async def remote_operation(request: web.Request) -> web.Response:
@@ -88,7 +87,7 @@ async def _submit(
         operation=operation.name,
         action=operation.action,
         payload=payload,
-        requested_by=request.headers.get(USER_HEADER),
+        requested_by=actor(request),
     )
     try:
         job = await system.hub.submit(command_request)

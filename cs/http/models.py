@@ -112,6 +112,39 @@ class SecurityOut(Model):
     last_event_type: str | None
     last_event_at: datetime | None
     certificate_requests: int = Field(description="SignCertificate requests (answered Rejected)")
+    security_profile: int | None = Field(
+        description="how it must authenticate (0-3); null: no operator registered it"
+    )
+    has_authorization_key: bool
+    refused_handshakes: int = Field(description="websocket handshakes refused for this id")
+    last_refused_at: datetime | None
+
+
+class ChargeBoxSecurityOut(Model):
+    """A charge box's registered security profile (never its key)."""
+
+    tenant_id: str
+    charge_box_id: str
+    security_profile: int
+    has_authorization_key: bool
+    created: bool = Field(description="the charge box was registered by this request")
+
+
+class AccessRefusalOut(Model):
+    tenant_id: str
+    charge_box_id: str
+    remote_address: str | None
+    reason: str = Field(
+        description="bad_password, no_password, unknown_charge_box, tls_required, "
+        "no_certificate, wrong_certificate, too_many_connections"
+    )
+    status: int = Field(description="the HTTP status answered")
+    detail: str
+    refused_at: datetime
+
+
+class AccessRefusalsOut(Model):
+    items: list[AccessRefusalOut]
 
 
 class DataTransfersOut(Model):

@@ -14,8 +14,11 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from cs.http import models as m
+from cs.http.api_keys import ApiKeyCreatedOut, ApiKeyIn, ApiKeyOut, ApiKeysOut
+from cs.http.auth import required_role
 from cs.http.jsonio import json_response
 from cs.http.operations import OPERATIONS, RemoteStartIn, RemoteStopIn
+from cs.http.security import SecurityIn
 from cs.http.tokens import TokenIn
 from cs.http.views import RegistrationIn
 
@@ -115,7 +118,8 @@ USER = {
     "in": "header",
     "required": False,
     "schema": {"type": "string"},
-    "description": "who makes the change (recorded)",
+    "description": "who makes the change, recorded only with CS_API_AUTH=off (with a key, "
+    "the key's identity `key:<id> (<name>)` is recorded and this header is ignored)",
 }
 ID_TAG = {
     "name": "id_tag",
@@ -216,6 +220,24 @@ PATHS: dict[str, dict[str, Any]] = {
             errors={"422": "invalid body (the field is named)"},
         )
     },
+    "/charge-boxes/{charge_box_id}/security": {
+        "put": _operation(
+            "Register a charge box's security profile and authorization key (201: new box)",
+            m.ChargeBoxSecurityOut,
+            CHARGE_BOX_ID,
+            TENANT,
+            body=SecurityIn,
+            errors={"422": "invalid body, or profile 1/2 without a key (the field is named)"},
+        )
+    },
+    "/access-refusals": _get(
+        "Websocket handshakes refused (wrong or missing credentials, unknown box, ...)",
+        m.AccessRefusalsOut,
+        TENANT,
+        _query("charge_box_id", {"type": "string"}, "only this charge box"),
+        PAGE[0],
+        errors={"422": "bad parameter (the field is named)"},
+    ),
     "/sessions": _get(
         "Charging sessions, newest first",
         SessionPage,
@@ -441,6 +463,30 @@ PATHS.update(
     }
 )
 
+KEY_ID = {"name": "key_id", "in": "path", "required": True, "schema": {"type": "string"}}
+PATHS.update(
+    {
+        "/api-keys": {
+            "get": _operation("Every API key (never a secret), oldest first", ApiKeysOut),
+            "post": _operation(
+                "Create an API key; its text is in this answer and nowhere else",
+                ApiKeyCreatedOut,
+                status="201",
+                body=ApiKeyIn,
+                errors={"422": "invalid body (the field is named)"},
+            ),
+        },
+        "/api-keys/{key_id}": {
+            "delete": _operation(
+                "Revoke an API key (every node refuses it within CS_API_KEY_CACHE_SECONDS)",
+                ApiKeyOut,
+                KEY_ID,
+                errors={"404": "no such key"},
+            )
+        },
+    }
+)
+
 WEBSOCKETS = {
     "/ocpp/{charge_box_id}": "OCPP 1.6-J websocket (subprotocol ocpp1.6), tenant `default`",
     "/ws/{tenant_id}/{charge_box_id}": "OCPP 1.6-J websocket (subprotocol ocpp1.6)",
@@ -462,6 +508,9 @@ MODELS: list[type[BaseModel]] = [
     m.SecurityEventsOut,
     m.RegistrationOut,
     RegistrationIn,
+    m.ChargeBoxSecurityOut,
+    SecurityIn,
+    m.AccessRefusalsOut,
     m.CommandOut,
     CommandPage,
     m.ConfigurationOut,
@@ -469,6 +518,10 @@ MODELS: list[type[BaseModel]] = [
     m.ChargingProfilesOut,
     m.HistoryOut,
     m.HistoryExportOut,
+    ApiKeysOut,
+    ApiKeyOut,
+    ApiKeyCreatedOut,
+    ApiKeyIn,
     RemoteStartIn,
     RemoteStopIn,
     *(op.body for op in OPERATIONS.values()),
@@ -477,11 +530,54 @@ MODELS: list[type[BaseModel]] = [
 
 INPUTS = {
     TokenIn,
+    SecurityIn,
+    ApiKeyIn,
     RegistrationIn,
     RemoteStartIn,
     RemoteStopIn,
     *(op.body for op in OPERATIONS.values()),
 }
+
+
+SECURITY_SCHEMES = {
+    "bearer": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An API key (`cs_<id>_<secret>`) from `cs keys create`, `POST /api-keys` "
+        "or the first start's log. Roles: `read` (queries, histories), `operator` (+ commands, "
+        "tokens, registrations), `admin` (+ API keys). Not needed with CS_API_AUTH=off.",
+    },
+    "apiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+}
+ACCESS_ERRORS = {
+    "401": "no API key, or one that is unknown, wrong, expired or revoked (WWW-Authenticate)",
+    "403": "the key's role is too low for this operation",
+    "413": "request body larger than CS_API_MAX_BODY_BYTES",
+    "429": "over the key's rate (CS_API_RATE, CS_API_BURST) or too many failed "
+    "authentications from this address (Retry-After)",
+}
+
+
+def _secure(path: str, method: str, operation: dict[str, Any]) -> dict[str, Any]:
+    """The operation with the role it needs and the answers of the access middleware."""
+    role = required_role(method.upper(), path)
+    if role is None:
+        return {**operation, "security": []}
+    codes = ["401", "429"]
+    if role.value != "read":
+        codes.append("403")
+    if "requestBody" in operation:
+        codes.append("413")
+    responses = dict(operation["responses"])
+    for code in codes:
+        responses.setdefault(code, _error(ACCESS_ERRORS[code]))
+    return {
+        **operation,
+        "description": f"Needs an API key with role `{role.value}` (or higher).",
+        "x-required-role": role.value,
+        "security": [{"bearer": []}, {"apiKeyHeader": []}],
+        "responses": responses,
+    }
 
 
 @cache
@@ -500,12 +596,22 @@ def build() -> dict[str, Any]:
             + "; ".join(f"`{path}`: {text}" for path, text in WEBSOCKETS.items()),
         },
         "paths": {
-            **PATHS,
-            "/openapi.json": {
-                "get": {"summary": "This document", "responses": {"200": {"description": "OK"}}}
-            },
+            path: {method: _secure(path, method, op) for method, op in item.items()}
+            for path, item in {
+                **PATHS,
+                "/openapi.json": {
+                    "get": {
+                        "summary": "This document",
+                        "responses": {"200": {"description": "OK"}},
+                    }
+                },
+            }.items()
         },
-        "components": {"schemas": schemas.get("$defs", {})},
+        "components": {
+            "schemas": schemas.get("$defs", {}),
+            "securitySchemes": SECURITY_SCHEMES,
+        },
+        "security": [{"bearer": []}, {"apiKeyHeader": []}],
     }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from cs.http import commands, history, openapi, sessions, tokens, views, ws
+from cs.http import api_keys, commands, history, openapi, security, sessions, tokens, views, ws
 
 
 def setup_routes(app: web.Application) -> None:
@@ -42,4 +42,9 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/sessions/{transaction_id}/history/export", history.session_export)
     app.router.add_get("/charge-boxes/{charge_box_id}/history", history.charge_box_history)
     app.router.add_get("/charge-boxes/{charge_box_id}/history/export", history.charge_box_export)
+    app.router.add_put("/charge-boxes/{charge_box_id}/security", security.put_security)
+    app.router.add_get("/access-refusals", security.access_refusals)
     app.router.add_get("/openapi.json", openapi.document)
+    app.router.add_get("/api-keys", api_keys.list_keys)
+    app.router.add_post("/api-keys", api_keys.create_key)
+    app.router.add_delete("/api-keys/{key_id}", api_keys.revoke_key)

@@ -10,13 +10,12 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from cs.domain.authorization import AuthorizationStatus
 from cs.domain.ids import DEFAULT_TENANT
 from cs.domain.idtag import IdTag
+from cs.http.auth import actor
 from cs.http.errors import NotFoundError, UnprocessableError
 from cs.http.jsonio import json_response
 from cs.http.keys import SYSTEM
 from cs.http.views import PageQuery, tenant_of
 from cs.projections.queries import decode_cursor
-
-USER_HEADER = "x-user-id"
 
 
 class TokenIn(BaseModel):
@@ -66,7 +65,7 @@ async def put_token(request: web.Request) -> web.Response:
         AuthorizationStatus(body.status),
         expiry_date=body.expiry_date,
         parent_id_tag=body.parent_id_tag,
-        by=request.headers.get(USER_HEADER),
+        by=actor(request),
     )
     return json_response(token_body(tag), status=201 if created else 200)
 
@@ -82,7 +81,7 @@ async def get_token(request: web.Request) -> web.Response:
 async def delete_token(request: web.Request) -> web.Response:
     id_tag = _id_tag(request)
     removed = await request.app[SYSTEM].services.tokens.delete(
-        _tenant(request), id_tag, by=request.headers.get(USER_HEADER)
+        _tenant(request), id_tag, by=actor(request)
     )
     if not removed:
         raise NotFoundError(f"id tag {id_tag!r} is not registered", id_tag=id_tag)

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cs.domain.ids import DEFAULT_TENANT
 from cs.domain.ocpp16 import RegistrationStatus
+from cs.http.auth import actor
 from cs.http.errors import NotFoundError
 from cs.http.jsonio import json_response
 from cs.http.keys import SYSTEM
@@ -114,6 +115,10 @@ def _box_body(row: dict[str, Any]) -> dict[str, Any]:
             "last_event_type": row["last_security_event_type"],
             "last_event_at": row["last_security_event_at"],
             "certificate_requests": row["certificate_requests"],
+            "security_profile": row["security_profile"],
+            "has_authorization_key": row["has_authorization_key"],
+            "refused_handshakes": row["refused_handshakes"],
+            "last_refused_at": row["last_refused_at"],
         },
         "data_transfers": {"count": row["data_transfers"], "last_at": row["last_data_transfer_at"]},
         "local_list": {
@@ -180,7 +185,7 @@ async def put_registration(request: web.Request) -> web.Response:
         tenant_id,
         request.match_info["charge_box_id"],
         RegistrationStatus(body.status),
-        by=request.headers.get("x-user-id"),
+        by=actor(request),
     )
     return json_response(
         {

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 from urllib.parse import unquote
 
+import psycopg
 from aiohttp import web
+from psycopg_pool import PoolTimeout
 
 from cs.adapters.ocpp16.server import SUBPROTOCOL
+from cs.app.access import Handshake, Refusal
 from cs.app.ports import CommitFailedError
 from cs.domain.ids import DEFAULT_TENANT
 from cs.http.jsonio import json_response
@@ -32,6 +36,31 @@ def _refuse(status: int, code: str, message: str) -> web.Response:
 
 def _valid_id(value: str) -> bool:
     return 0 < len(value) <= MAX_ID_LENGTH and value.isprintable()
+
+
+def _handshake(request: web.Request, tenant_id: str, charge_box_id: str) -> Handshake:
+    transport = request.transport
+    tls = transport is not None and transport.get_extra_info("sslcontext") is not None
+    peer = transport.get_extra_info("peercert") if transport is not None and tls else None
+    return Handshake(
+        tenant_id=tenant_id,
+        charge_box_id=charge_box_id,
+        remote_address=request.remote,
+        authorization=request.headers.get("Authorization"),
+        tls=tls,
+        peer_common_name=_common_name(peer),
+    )
+
+
+def _common_name(peer: Any) -> str | None:
+    """The subject common name of a client certificate the TLS layer verified."""
+    if not peer:  # no certificate, or one that was not verified (CERT_OPTIONAL)
+        return None
+    for rdn in peer.get("subject", ()):
+        for key, value in rdn:
+            if key == "commonName":
+                return str(value)
+    return None
 
 
 async def ocpp_websocket(request: web.Request) -> web.StreamResponse:
@@ -69,8 +98,21 @@ async def ocpp_websocket(request: web.Request) -> web.StreamResponse:
     if not ws.can_prepare(request).ok:
         return _refuse(400, "not_websocket", "this endpoint only accepts websocket upgrades")
     try:
+        admitted = await system.gate.admit(_handshake(request, tenant_id, charge_box_id))
+    except (psycopg.Error, PoolTimeout) as failure:  # the charge box could not be looked up
+        log.error("refusing %s/%s: %s", tenant_id, charge_box_id, failure)
+        return _refuse(503, "store_unavailable", "the central system cannot check this box now")
+    if isinstance(admitted, Refusal):
+        response = _refuse(admitted.status, admitted.code, admitted.message)
+        response.headers.update(admitted.headers)
+        return response
+    try:
         cp = await system.hub.open(
-            ws, tenant_id=tenant_id, charge_box_id=charge_box_id, remote_address=request.remote
+            ws,
+            tenant_id=tenant_id,
+            charge_box_id=charge_box_id,
+            remote_address=request.remote,
+            security_profile=admitted,
         )
     except CommitFailedError as failure:
         log.error("refusing %s/%s: %s", tenant_id, charge_box_id, failure)

@@ -8,6 +8,7 @@ from typing import Any
 
 from psycopg import Cursor
 
+from cs.domain.access import AccessLog
 from cs.domain.chargebox import ChargeBox
 from cs.projections.base import topics_of
 
@@ -69,8 +70,27 @@ DDL = (
             "data_transfers integer NOT NULL DEFAULT 0",
             "last_data_transfer_at timestamptz",
             "certificate_requests integer NOT NULL DEFAULT 0",
+            "security_profile integer",
+            "has_authorization_key boolean NOT NULL DEFAULT false",
+            "refused_handshakes integer NOT NULL DEFAULT 0",
+            "last_refused_at timestamptz",
         )
     ),
+    """
+    CREATE TABLE IF NOT EXISTS rm_access_refusals (
+        event_id text PRIMARY KEY,
+        tenant_id text NOT NULL,
+        charge_box_id text NOT NULL,
+        remote_address text,
+        reason text NOT NULL,
+        status integer NOT NULL,
+        detail text NOT NULL,
+        refused_at timestamptz NOT NULL
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS rm_access_refusals_box "
+    "ON rm_access_refusals (tenant_id, charge_box_id, refused_at DESC)",
+    "CREATE INDEX IF NOT EXISTS rm_access_refusals_at ON rm_access_refusals (refused_at DESC)",
     """
     CREATE TABLE IF NOT EXISTS rm_security_events (
         event_id text PRIMARY KEY,
@@ -107,7 +127,12 @@ class ChargeBoxesProjection:
     """
 
     name: str = "charge_boxes"
-    tables: tuple[str, ...] = ("rm_charge_boxes", "rm_connectors", "rm_security_events")
+    tables: tuple[str, ...] = (
+        "rm_charge_boxes",
+        "rm_connectors",
+        "rm_security_events",
+        "rm_access_refusals",
+    )
     ddl: tuple[str, ...] = DDL
     topics: tuple[str, ...] = topics_of(
         ChargeBox.Registered,
@@ -118,6 +143,8 @@ class ChargeBoxesProjection:
         ChargeBox.DataTransferred,
         ChargeBox.CertificateSigningRequested,
         ChargeBox.RegistrationChanged,
+        ChargeBox.SecurityConfigured,
+        AccessLog.HandshakeRefused,
     )
 
     def apply(self, cursor: Cursor[Any], events: Sequence[Any]) -> None:
@@ -175,6 +202,39 @@ class ChargeBoxesProjection:
                 "request_id": event.request_id,
                 "id": event.originator_id,
             },
+        )
+
+    @handle.register
+    def _security_configured(
+        self, event: ChargeBox.SecurityConfigured, cursor: Cursor[Any]
+    ) -> None:
+        cursor.execute(
+            "UPDATE rm_charge_boxes SET security_profile = %s, has_authorization_key = %s "
+            "WHERE aggregate_id = %s",
+            (event.security_profile, event.password_hash is not None, event.originator_id),
+        )
+
+    @handle.register
+    def _refused(self, event: AccessLog.HandshakeRefused, cursor: Cursor[Any]) -> None:
+        cursor.execute(
+            "INSERT INTO rm_access_refusals (event_id, tenant_id, charge_box_id, remote_address, "
+            "reason, status, detail, refused_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (event_id) DO NOTHING",
+            (
+                f"{event.originator_id}:{event.originator_version}",
+                event.tenant_id,
+                event.charge_box_id,
+                event.remote_address,
+                event.reason,
+                event.status,
+                event.detail,
+                event.timestamp,
+            ),
+        )
+        cursor.execute(
+            "UPDATE rm_charge_boxes SET refused_handshakes = refused_handshakes + 1, "
+            "last_refused_at = %s WHERE tenant_id = %s AND charge_box_id = %s",
+            (event.timestamp, event.tenant_id, event.charge_box_id),
         )
 
     @handle.register

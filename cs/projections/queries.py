@@ -51,7 +51,9 @@ _BOX_COLUMNS = """
     b.signed_firmware_status, b.signed_firmware_request_id, b.signed_firmware_status_at,
     b.log_status, b.log_request_id, b.log_status_at, b.security_events,
     b.last_security_event_type, b.last_security_event_at, b.data_transfers,
-    b.last_data_transfer_at, b.certificate_requests, ll.version AS local_list_version,
+    b.last_data_transfer_at, b.certificate_requests, b.security_profile,
+    b.has_authorization_key, b.refused_handshakes, b.last_refused_at,
+    ll.version AS local_list_version,
     ll.synced_at AS local_list_synced_at,
     c.connection_id, c.opened_at AS connected_since, c.remote_address, c.node,
     c.last_message_at
@@ -101,7 +103,9 @@ class ReadModels:
     def __init__(self, pool: AsyncConnectionPool[Any]) -> None:
         self._pool = pool
 
-    async def _all(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+    async def _all(
+        self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()
+    ) -> list[dict[str, Any]]:
         async with self._pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
             await cur.execute(sql, params)
             rows: list[dict[str, Any]] = await cur.fetchall()
@@ -120,7 +124,7 @@ class ReadModels:
               (SELECT count(*) FROM rm_sessions
                 WHERE status = 'active' AND (%(t)s::text IS NULL OR tenant_id = %(t)s)) AS active
             """,
-            {"t": tenant_id},  # type: ignore[arg-type]
+            {"t": tenant_id},
         )
         row = rows[0]
         return {
@@ -140,7 +144,7 @@ class ReadModels:
             WHERE closed_at IS NULL AND (%(t)s::text IS NULL OR tenant_id = %(t)s)
             ORDER BY tenant_id, charge_box_id, opened_at
             """,
-            {"t": tenant_id},  # type: ignore[arg-type]
+            {"t": tenant_id},
         )
 
     async def projection_positions(self) -> dict[str, int]:
@@ -180,7 +184,7 @@ class ReadModels:
             ORDER BY b.tenant_id, b.charge_box_id
             LIMIT %(n)s
             """,
-            {  # type: ignore[arg-type]
+            {
                 "t": tenant_id,
                 "a": after[0] if after else None,
                 "b": after[1] if after else None,
@@ -202,7 +206,7 @@ class ReadModels:
             WHERE b.charge_box_id = %(id)s AND (%(t)s::text IS NULL OR b.tenant_id = %(t)s)
             ORDER BY b.tenant_id
             """,
-            {"id": charge_box_id, "t": tenant_id},  # type: ignore[arg-type]
+            {"id": charge_box_id, "t": tenant_id},
         )
         if not rows:
             return None
@@ -221,7 +225,7 @@ class ReadModels:
             ) s ON s.connector_id = c.connector_id
             ORDER BY 1, s.started_at DESC
             """,
-            {"t": box["tenant_id"], "b": charge_box_id},  # type: ignore[arg-type]
+            {"t": box["tenant_id"], "b": charge_box_id},
         )
         # One row per connector: the newest active session wins (there is normally one).
         connectors: dict[int, dict[str, Any]] = {}
@@ -241,6 +245,19 @@ class ReadModels:
             (tenant_id, charge_box_id, limit),
         )
 
+    async def access_refusals(
+        self, tenant_id: str | None, charge_box_id: str | None, *, limit: int
+    ) -> list[dict[str, Any]]:
+        """The newest refused websocket handshakes, of one charge box or of all."""
+        return await self._all(
+            "SELECT tenant_id, charge_box_id, remote_address, reason, status, detail, refused_at "
+            "FROM rm_access_refusals "
+            "WHERE (%(tenant)s::text IS NULL OR tenant_id = %(tenant)s) "
+            "AND (%(box)s::text IS NULL OR charge_box_id = %(box)s) "
+            "ORDER BY refused_at DESC, event_id LIMIT %(limit)s",
+            {"tenant": tenant_id, "box": charge_box_id, "limit": limit},
+        )
+
     async def commands(
         self, tenant_id: str, charge_box_id: str, *, limit: int, after: list[Any] | None
     ) -> tuple[list[dict[str, Any]], str | None]:
@@ -250,7 +267,7 @@ class ReadModels:
             "AND (%(a_at)s::timestamptz IS NULL "
             "OR (requested_at, command_id) < (%(a_at)s, %(a_id)s::uuid)) "
             "ORDER BY requested_at DESC, command_id DESC LIMIT %(n)s",
-            {  # type: ignore[arg-type]
+            {
                 "t": tenant_id,
                 "b": charge_box_id,
                 "a_at": after[0] if after else None,
@@ -308,7 +325,7 @@ class ReadModels:
             "WHERE tenant_id = %(t)s AND ((%(since)s::timestamptz IS NULL AND registered) "
             "OR (%(since)s::timestamptz IS NOT NULL AND updated_at > %(since)s)) "
             "ORDER BY upper(id_tag)",
-            {"t": tenant_id, "since": since},  # type: ignore[arg-type]
+            {"t": tenant_id, "since": since},
         )
 
     async def sessions(
@@ -325,7 +342,7 @@ class ReadModels:
             "LEFT JOIN rm_remote_starts r USING (transaction_id) "
             f"WHERE {' AND '.join(where) or 'true'} "
             "ORDER BY started_at DESC, transaction_id DESC LIMIT %(n)s",
-            params,  # type: ignore[arg-type]
+            params,
         )
         next_cursor = None
         if len(rows) > limit:
@@ -339,7 +356,7 @@ class ReadModels:
             "SELECT s.*, r.command_id AS remote_start_command_id FROM rm_sessions s "
             "LEFT JOIN rm_remote_starts r USING (transaction_id) WHERE transaction_id = %(tx)s "
             "AND (%(t)s::text IS NULL OR tenant_id = %(t)s)",
-            {"tx": transaction_id, "t": tenant_id},  # type: ignore[arg-type]
+            {"tx": transaction_id, "t": tenant_id},
         )
         return rows[0] if rows else None
 
@@ -353,7 +370,7 @@ class ReadModels:
             "WHERE registered AND tenant_id = %(t)s "
             "AND (%(a)s::text IS NULL OR upper(id_tag) > %(a)s) "
             "ORDER BY upper(id_tag) LIMIT %(n)s",
-            {"t": tenant_id, "a": after[0] if after else None, "n": limit + 1},  # type: ignore[arg-type]
+            {"t": tenant_id, "a": after[0] if after else None, "n": limit + 1},
         )
         next_cursor = None
         if len(rows) > limit:

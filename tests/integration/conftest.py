@@ -24,10 +24,15 @@ def store(database_url: str) -> Iterator[EventStore]:
 
 @pytest.fixture
 def settings(request: pytest.FixtureRequest, database_url: str, tmp_path: Path) -> Settings:
-    """Settings of the in-process app; `@pytest.mark.settings(name=value)` overrides some."""
+    """Settings of the in-process app; `@pytest.mark.settings(name=value)` overrides some.
+
+    REST access control is off here (explicitly: the product default is on): these tests
+    are about other features; tests/integration/test_api_auth.py turns it on.
+    """
     marker = request.node.get_closest_marker("settings")
     overrides = marker.kwargs if marker else {}
-    values = {"projections": "thread", **overrides}  # the e2e tests cover "process"
+    # the e2e tests cover projections="process"
+    values = {"projections": "thread", "api_auth": "off", **overrides}
     return Settings(database_url=database_url, data_dir=tmp_path, node="in-process", **values)
 
 

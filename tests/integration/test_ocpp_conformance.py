@@ -304,6 +304,8 @@ async def test_a_box_answered_rejected_may_only_boot_again(client: Client) -> No
     assert bad.status == 422
 
 
+# Unthrottled (the worst case): throttling has its own test in test_charge_box_access.py.
+@pytest.mark.settings(cp_message_rate=0)
 async def test_a_flood_from_one_connection_does_not_starve_another(client: Client) -> None:
     async with (
         await TestChargePoint.connect(base(client), "FLOOD") as flood,

@@ -35,6 +35,7 @@ class ServerProcess:
             "CS_HOST": "127.0.0.1",
             "CS_PORT": str(self.port),
             "CS_NODE": f"test-node-{self.port}",
+            "CS_API_AUTH": "off",  # explicit: tests of other features; pass CS_API_AUTH="on"
             **env,
         }
         self.process: subprocess.Popen[bytes] | None = None

@@ -15,11 +15,13 @@ import dataclasses
 import json
 import sys
 import typing
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import pytest
+from eventsourcing.domain import Snapshot
 from eventsourcing.persistence import StoredEvent
 
 from cs.adapters.eventstore import EventStore
@@ -28,6 +30,7 @@ from cs.domain.connection import Connection
 from tests.unit.test_event_fields import event_classes
 
 GOLDEN = Path(__file__).parent.parent / "golden"
+AT = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 CATALOGUE = GOLDEN / "event-types.json"
 
 
@@ -110,6 +113,27 @@ def test_new_events_round_trip_at_their_current_version(store: EventStore) -> No
         event = store.mapper.to_domain_event(stored)
         again = store.mapper.to_domain_event(store.mapper.to_stored_event(event))
         assert vars(again) == vars(event)
+
+
+def test_a_snapshot_taken_before_v2_of_the_charge_box_still_loads(store: EventStore) -> None:
+    box = ChargeBox.register("t", "SNAP-1", AT)
+    box.collect_events()
+    snapshot = Snapshot.take(box)
+    stored = store.mapper.to_stored_event(snapshot)
+    state = json.loads(stored.state)
+    # As ChargeBox v1 wrote it: no security fields, no class_version.
+    for field in ("security_profile", "password_hash"):
+        del state["state"][field]
+    state["state"].pop("class_version", None)
+    old = dataclasses.replace(stored, state=json.dumps(state).encode())
+    loaded = store.mapper.to_domain_event(old).mutate(None)
+    assert isinstance(loaded, ChargeBox)
+    assert (loaded.security_profile, loaded.password_hash, loaded.provisioned) == (
+        None,
+        None,
+        False,
+    )
+    assert loaded.charge_box_id == "SNAP-1"
 
 
 @pytest.mark.parametrize("cls", event_classes(), ids=lambda c: c.__qualname__)

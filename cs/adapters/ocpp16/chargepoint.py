@@ -32,6 +32,7 @@ from cs.adapters.ocpp16.errors import (
     SecurityError,
 )
 from cs.adapters.ocpp16.schemas import PayloadValidator
+from cs.adapters.ocpp16.throttle import MessageRate
 from cs.adapters.ocpp16.transport import (
     RejectedFrameError,
     TransportClosedError,
@@ -75,6 +76,7 @@ class DurableChargePoint(ActionHandler, ChargePoint):  # type: ignore[misc]
         snapshot_interval: int = 100,
         response_timeout: float = 30,
         command_queue_size: int = 10,
+        message_rate: MessageRate | None = None,
     ) -> None:
         super().__init__(charge_box_id, transport, response_timeout=response_timeout)
         self.tenant_id = tenant_id
@@ -96,6 +98,7 @@ class DurableChargePoint(ActionHandler, ChargePoint):  # type: ignore[misc]
         # (same id, same content) gets the same answer, without doing it again.
         self._answered: OrderedDict[str, tuple[str, dict[str, Any], str]] = OrderedDict()
         self.ctx: MessageContext | None = None
+        self._message_rate = message_rate
 
     @property
     def connection_id(self) -> str:
@@ -114,12 +117,17 @@ class DurableChargePoint(ActionHandler, ChargePoint):  # type: ignore[misc]
         A frame refused unread (binary, too large) is recorded, then ends the session.
         """
         recv = self._transport.recv
+        rate = self._message_rate
         while True:
             try:
                 text = await recv()
             except RejectedFrameError as rejected:
                 await self._record_rejection(rejected)
                 raise
+            if rate is not None:
+                wait = rate.wait()  # raises FloodError: the hub closes with 1008
+                if wait:
+                    await asyncio.sleep(wait)
             await self.route_message(text)
 
     async def _record_rejection(self, rejected: RejectedFrameError) -> None:

@@ -28,6 +28,7 @@ from cs.adapters.ocpp16.actions.stop_transaction import StopTransactionHandler
 from cs.adapters.ocpp16.chargepoint import DurableChargePoint, SessionEndedError
 from cs.adapters.ocpp16.commands import CommandJob, NotConnectedError
 from cs.adapters.ocpp16.schemas import PayloadValidator
+from cs.adapters.ocpp16.throttle import FloodError, MessageRate
 from cs.adapters.ocpp16.transport import (
     RejectedFrameError,
     TransportClosedError,
@@ -72,6 +73,9 @@ class HubSettings:
     snapshot_interval: int = 100
     response_timeout: float = 30.0
     command_queue_size: int = 10
+    message_rate: float = 0.0  # per connection; 0: unlimited (cs.adapters.ocpp16.throttle)
+    message_burst: int = 200
+    flood_seconds: float = 60.0
 
 
 Key = tuple[str, str]
@@ -117,6 +121,7 @@ class ChargePointHub:
         tenant_id: str,
         charge_box_id: str,
         remote_address: str | None,
+        security_profile: int = 0,
     ) -> CentralSystemChargePoint:
         """Record the new connection; raises CommitFailedError if it cannot be stored."""
         uow = UnitOfWork(snapshot_interval=self._settings.snapshot_interval)
@@ -127,6 +132,7 @@ class ChargePointHub:
             remote_address=remote_address,
             subprotocol=SUBPROTOCOL,
             node=self._settings.node,
+            security_profile=security_profile,
         )
         connection = await self._services.charge_points.open_connection(uow, request)
         await self._writer.submit(uow.build())
@@ -142,7 +148,14 @@ class ChargePointHub:
             snapshot_interval=self._settings.snapshot_interval,
             response_timeout=self._settings.response_timeout,
             command_queue_size=self._settings.command_queue_size,
+            message_rate=self._message_rate(),
         )
+
+    def _message_rate(self) -> MessageRate | None:
+        settings = self._settings
+        if settings.message_rate <= 0:
+            return None
+        return MessageRate(settings.message_rate, settings.message_burst, settings.flood_seconds)
 
     async def serve(self, cp: CentralSystemChargePoint) -> None:
         """Serve `cp` until its socket closes, replacing any older connection first."""
@@ -174,6 +187,9 @@ class ChargePointHub:
             )
         except SessionEndedError as ended:
             code, reason = 1011, f"could not record a message: {ended}"
+        except FloodError as flood:
+            log.warning("disconnecting %s/%s: %s", cp.tenant_id, cp.charge_box_id, flood)
+            code, reason = flood.close_code, f"message rate exceeded: {flood}"
         except asyncio.CancelledError:
             code, reason = 1001, "server shutting down"
         finally:
