@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,11 @@ class EmbeddedPostgres:
 
     def start(self) -> str:
         """Start (or reuse) the server; return its connection URL."""
-        import pgserver  # imported here: only `make run` without a database needs it
+        with warnings.catch_warnings():
+            # platformdirs warns at import when XDG_RUNTIME_DIR is unset (containers, CI)
+            # and falls back to /tmp; harmless, but it read like an error at every start.
+            warnings.simplefilter("ignore")
+            import pgserver  # imported here: only `make run` without a database needs it
 
         logging.getLogger("pgserver").setLevel(logging.WARNING)  # it narrates every command
         self.data_dir.mkdir(parents=True, exist_ok=True)
