@@ -7,6 +7,7 @@ tests turn it off explicitly to test other features).
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -85,6 +86,43 @@ async def test_without_a_key_reads_and_writes_are_401_but_health_and_the_documen
         assert headers["WWW-Authenticate"].startswith("Bearer")
     for path in ("/health", "/openapi.json"):
         assert (await client.get(path)).status == 200
+
+
+def every_route(client: Client) -> list[tuple[str, str]]:
+    """(method, concrete path) of every route the app serves, path parameters filled in."""
+    routes = []
+    for route in client.app.router.routes():
+        resource = route.resource
+        if resource is None or route.method == "HEAD":
+            continue
+        routes.append((route.method, re.sub(r"\{[^}]+\}", "X1", resource.canonical)))
+    return routes
+
+
+@pytest.mark.settings(**ON, api_auth_failure_rate=0)  # many 401s from one address on purpose
+async def test_no_route_but_the_public_ones_is_reachable_without_a_key_or_with_too_low_a_role(
+    client: Client, keys: KeyTable
+) -> None:
+    """Walks the router itself, so a route added later is covered without being listed."""
+    read_key = make_key(keys, "read")
+    public = {
+        ("GET", "/health"),
+        ("GET", "/openapi.json"),
+        ("GET", "/ocpp/X1"),
+        ("GET", "/ws/X1/X1"),
+    }
+    routes = every_route(client)
+    writes = [(m, p) for m, p in routes if m not in ("GET", "OPTIONS")]
+    assert len(routes) > 30, routes  # the walk found the API
+    assert len(writes) > 5, writes
+    for method, path in routes:
+        if (method, path) in public:
+            continue
+        status, body, _ = await call(client, method, path, json={})
+        assert (status, body["code"]) == (401, "unauthorized"), (method, path)
+    for method, path in writes:
+        status, body, _ = await call(client, method, path, read_key, json={})
+        assert (status, body["code"]) == (403, "forbidden"), (method, path)
 
 
 async def test_unknown_malformed_and_wrong_keys_are_401(client: Client, keys: KeyTable) -> None:
