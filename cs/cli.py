@@ -27,6 +27,9 @@ def _configure_logging(level: str) -> None:
         stream=sys.stderr,
     )
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # aiormq logs every lost broker connection as an ERROR with a traceback, and every
+    # failed reconnect attempt; the relay and the command bus log each once, in words.
+    logging.getLogger("aiormq").setLevel(logging.CRITICAL)
 
 
 def _use_event_loop(kind: str) -> None:

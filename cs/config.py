@@ -65,6 +65,11 @@ class Settings(BaseSettings):
         default=None,
         description="RabbitMQ URL; unset: nothing is published (events wait in the store)",
     )
+    command_routing: Literal["amqp", "off"] = Field(
+        default="amqp",
+        description="with CS_AMQP_URL: a command for a charge box connected to another node is "
+        "sent to that node through RabbitMQ (amqp), or answered 409 (off)",
+    )
     relay: Literal["process", "off"] = Field(
         default="process",
         description="with CS_AMQP_URL: run the outbox relay in a child process of `cs serve`, "

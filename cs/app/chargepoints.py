@@ -237,6 +237,14 @@ class ChargePointService:
         box = await self._charge_box(tenant_id, charge_box_id)
         return box.aggregate if box is not None else None
 
+    def refresh(self, tenant_id: str, charge_box_id: str) -> None:
+        """Load the charge box afresh next time (unless units in flight still hold it).
+
+        For a box that connects to this node while none of its connections is served
+        here: with several nodes, another one may have written it since it was cached.
+        """
+        self._cache.forget(ids.charge_box_id(tenant_id, charge_box_id))
+
     def heartbeat(self, ctx: MessageContext) -> datetime:
         """The current time, which the charge point may use to set its clock."""
         return self._clock.now()

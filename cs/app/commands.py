@@ -76,8 +76,9 @@ class CommandService:
         return command
 
     async def get(self, command_id: UUID) -> Command | None:
-        found = await get_typed(self._cache, command_id, Command)
-        return found.aggregate if found is not None else None
+        """A command's current state, also when another node runs it (read fresh then)."""
+        found = await self._cache.read(command_id)
+        return found if isinstance(found, Command) else None
 
     def sent(
         self, uow: UnitOfWork, command: Handle[Command], unique_id: str, connection_id: str

@@ -59,6 +59,15 @@ class AggregateCache:
         aggregate = await asyncio.shield(self._request(aggregate_id))
         return self._install(aggregate_id, aggregate)
 
+    async def read(self, aggregate_id: UUID) -> Aggregate | None:
+        """The aggregate's state, for reading only: the cached one if this node holds it,
+        else a fresh load that is not cached (another node may be changing it, and a
+        cached copy would go stale)."""
+        handle = self.peek(aggregate_id)
+        if handle is not None:
+            return handle.aggregate
+        return await asyncio.shield(self._request(aggregate_id))
+
     async def get_many(self, *aggregate_ids: UUID) -> list[Handle[Aggregate] | None]:
         """Several handles; the ones not in memory are loaded together (one round trip)."""
         found = {aggregate_id: self.peek(aggregate_id) for aggregate_id in aggregate_ids}

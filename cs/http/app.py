@@ -6,10 +6,12 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from cs.adapters.amqp.command_bus import CommandBus
 from cs.bootstrap import System
 from cs.http.auth import setup_access
+from cs.http.commands import executor
 from cs.http.errors import error_middleware
-from cs.http.keys import SYSTEM
+from cs.http.keys import COMMAND_BUS, SYSTEM
 from cs.http.routes import setup_routes
 
 
@@ -29,8 +31,24 @@ def init_app(system: System) -> web.Application:
 async def _system_lifecycle(app: web.Application) -> AsyncIterator[None]:
     system = app[SYSTEM]
     await system.start()
+    bus = _command_bus(system)
+    if bus is not None:
+        app[COMMAND_BUS] = bus
+        bus.start()
     yield
+    if bus is not None:
+        await bus.stop()
     await system.stop()
+
+
+def _command_bus(system: System) -> CommandBus | None:
+    """Routing of commands to the node holding the box: with RabbitMQ, unless turned off."""
+    settings = system.settings
+    if settings.amqp_url is None or settings.command_routing == "off":
+        return None
+    return CommandBus(
+        amqp_url=settings.amqp_url, node=settings.node_name(), execute=executor(system)
+    )
 
 
 async def _close_connections(app: web.Application) -> None:

@@ -6,8 +6,11 @@ connection and, unless `?wait=false`, answers with the charger's answer:
 
     200 answered            502 CALLERROR (or aborted: the box went away)
     202 queued (wait=false) 504 no answer within CS_CALL_TIMEOUT (recorded as timed out)
-    404 unknown box         409 not connected here      422 invalid body (field named)
-    503 the box's command queue is full (Retry-After)
+    404 unknown box         409 not connected           422 invalid body (field named)
+    503 the box's command queue is full (Retry-After), or its node is unreachable
+
+A box connected to another node gets the command through that node (CommandBus, with
+CS_AMQP_URL): the answer is the one that node gives, as if the call had gone there.
 """
 
 from __future__ import annotations
@@ -21,21 +24,33 @@ from aiohttp import web
 from ocpp.charge_point import camel_to_snake_case
 from pydantic import BaseModel
 
+from cs.adapters.amqp.command_bus import (
+    CommandBus,
+    Execute,
+    NoReplyError,
+    OwnerGoneError,
+    Reply,
+    RoutingUnavailableError,
+)
 from cs.adapters.ocpp16.commands import NotConnectedError, QueueFullError, describe
 from cs.adapters.ocpp16.errors import OcppError
 from cs.app.commands import CommandRequest
+from cs.bootstrap import System
 from cs.domain.command import ANSWERED, FAILED, TIMED_OUT, Command
 from cs.domain.datetimes import format_datetime
 from cs.domain.ids import DEFAULT_TENANT
 from cs.http.auth import actor
 from cs.http.errors import (
+    ApiError,
+    GatewayTimeoutError,
     NotConnectedApiError,
     NotFoundError,
     QueueFullApiError,
+    UnavailableError,
     UnprocessableError,
 )
-from cs.http.jsonio import json_response
-from cs.http.keys import SYSTEM
+from cs.http.jsonio import dumps, json_response
+from cs.http.keys import COMMAND_BUS, SYSTEM
 from cs.http.operations import OPERATIONS, Operation, RemoteStartIn, RemoteStopIn
 from cs.http.views import PageQuery, tenant_of
 from cs.projections.queries import decode_cursor
@@ -89,21 +104,83 @@ async def _submit(
         payload=payload,
         requested_by=actor(request),
     )
+    wait = request.query.get("wait", "true").lower() not in ("false", "0", "no")
+    try:
+        reply = await run_command(system, command_request, wait=wait)
+    except NotConnectedError as error:
+        bus = request.app.get(COMMAND_BUS)
+        if bus is None:
+            raise NotConnectedApiError(str(error), charge_box_id=charge_box_id) from None
+        reply = await _forward(system, bus, command_request, wait=wait, error=error)
+    return web.Response(
+        body=reply.body, status=reply.status, content_type="application/json", headers=reply.headers
+    )
+
+
+async def run_command(system: System, command_request: CommandRequest, *, wait: bool) -> Reply:
+    """Run a command on this node's connection to the box: the reply for the REST caller.
+
+    Raises `NotConnectedError` when the box is not connected to this node.
+    """
     try:
         job = await system.hub.submit(command_request)
-    except NotConnectedError as error:
-        raise NotConnectedApiError(str(error), charge_box_id=charge_box_id) from None
     except QueueFullError as error:
         raise QueueFullApiError(
             str(error), retry_after_seconds=int(system.settings.call_timeout)
         ) from None
-    if request.query.get("wait", "true").lower() in ("false", "0", "no"):
+    if not wait:
         body_out = command_body(job.command.aggregate)
-        return json_response(
-            body_out, status=202, headers={"Location": f"/commands/{body_out['command_id']}"}
-        )
+        return Reply(202, dumps(body_out), {"Location": f"/commands/{body_out['command_id']}"})
     command = await asyncio.shield(job.done)
-    return json_response(command_body(command), status=_STATUS_OF.get(command.status, 202))
+    return Reply(_STATUS_OF.get(command.status, 202), dumps(command_body(command)))
+
+
+def executor(system: System) -> Execute:
+    """`run_command` for commands other nodes forward here, errors answered as REST would."""
+
+    async def execute(command_request: CommandRequest, wait: bool) -> Reply:
+        try:
+            return await run_command(system, command_request, wait=wait)
+        except NotConnectedError as error:  # gone from here since the sender looked
+            failure: ApiError = NotConnectedApiError(
+                str(error), charge_box_id=command_request.charge_box_id
+            )
+        except ApiError as error:
+            failure = error
+        return Reply(failure.status, dumps(failure.body()), failure.headers())
+
+    return execute
+
+
+async def _forward(
+    system: System,
+    bus: CommandBus,
+    command_request: CommandRequest,
+    *,
+    wait: bool,
+    error: Exception,
+) -> Reply:
+    """Hand the command to the node holding the box (DESIGN 6, docs/adr/0013)."""
+    tenant_id, charge_box_id = command_request.tenant_id, command_request.charge_box_id
+    owner = await system.read_models.node_holding(tenant_id, charge_box_id)
+    if owner is None or owner == bus.node:
+        raise NotConnectedApiError(str(error), charge_box_id=charge_box_id)
+    # The owner waits CS_CALL_TIMEOUT for the charger; the reply needs a moment more.
+    timeout = system.settings.call_timeout + 5.0
+    try:
+        return await bus.forward(owner, command_request, wait=wait, reply_within=timeout)
+    except OwnerGoneError as gone:
+        raise NotConnectedApiError(
+            f"{error}; {gone}", charge_box_id=charge_box_id, node=owner
+        ) from None
+    except RoutingUnavailableError as unavailable:
+        raise UnavailableError(
+            f"charge box {charge_box_id!r} is connected to node {owner!r}, which cannot be "
+            f"reached now: {unavailable}",
+            node=owner,
+        ) from None
+    except NoReplyError as silent:
+        raise GatewayTimeoutError(str(silent), node=owner) from None
 
 
 async def _payload(

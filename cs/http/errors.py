@@ -69,6 +69,12 @@ class UnavailableError(ApiError):
     status, code = 503, "unavailable"
 
 
+class GatewayTimeoutError(ApiError):
+    """504: another node that should have answered did not in time."""
+
+    status, code = 504, "no_reply"
+
+
 class StoreUnavailableError(ApiError):
     """503: the event store refused or could not take the change; nothing was recorded."""
 

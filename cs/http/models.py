@@ -435,6 +435,13 @@ class RelayStatusOut(Model):
     updated_at: datetime | None = None
 
 
+class CommandRoutingOut(Model):
+    """Routing of commands to the node holding a box (docs/adr/0013-command-routing.md)."""
+
+    configured: bool = Field(description="CS_AMQP_URL set and CS_COMMAND_ROUTING=amqp")
+    connected: bool = Field(description="this node can forward and take commands now")
+
+
 class HealthOut(Model):
     status: Literal["ok", "starting"]
     node: str
@@ -442,3 +449,4 @@ class HealthOut(Model):
     writer: WriterStatusOut
     projections: ProjectionStatusOut
     relay: RelayStatusOut
+    command_routing: CommandRoutingOut

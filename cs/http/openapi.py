@@ -319,11 +319,13 @@ WAIT = _query(
 )
 COMMAND_ERRORS = {
     "404": "unknown charge box",
-    "409": "charge box not connected to this node",
+    "409": "charge box not connected (to this node, or, with command routing, to any node)",
     "422": "invalid body (the field is named)",
     "502": "the charger answered a CALLERROR (or disconnected before answering)",
-    "503": "the charger's command queue is full (Retry-After)",
-    "504": "no answer within CS_CALL_TIMEOUT (the command is recorded as timed out)",
+    "503": "the charger's command queue is full (Retry-After), or the node holding the box "
+    "cannot be reached now (command routing)",
+    "504": "no answer within CS_CALL_TIMEOUT (the command is recorded as timed out), or no "
+    "reply from the node holding the box",
 }
 
 

@@ -12,7 +12,7 @@ from cs.domain.ocpp16 import RegistrationStatus
 from cs.http.auth import actor
 from cs.http.errors import NotFoundError
 from cs.http.jsonio import json_response
-from cs.http.keys import SYSTEM
+from cs.http.keys import COMMAND_BUS, SYSTEM
 from cs.projections.queries import decode_cursor
 
 TENANT_HEADER = "x-tenant-id"
@@ -198,5 +198,11 @@ async def put_registration(request: web.Request) -> web.Response:
 
 
 async def health(request: web.Request) -> web.Response:
-    """Liveness and the state of the write and read paths."""
-    return json_response(await request.app[SYSTEM].status())
+    """Liveness and the state of the write and read paths (and of command routing)."""
+    status = await request.app[SYSTEM].status()
+    bus = request.app.get(COMMAND_BUS)
+    status["command_routing"] = {
+        "configured": bus is not None,
+        "connected": bool(bus and bus.ready),
+    }
+    return json_response(status)

@@ -163,6 +163,15 @@ class ReadModels:
         )
         return (int(rows[0]["position"]), rows[0]["updated_at"]) if rows else None
 
+    async def node_holding(self, tenant_id: str, charge_box_id: str) -> str | None:
+        """The node with the box's newest open connection, as the read model knows it."""
+        rows = await self._all(
+            "SELECT node FROM rm_connections WHERE tenant_id = %s AND charge_box_id = %s "
+            "AND closed_at IS NULL ORDER BY opened_at DESC LIMIT 1",
+            (tenant_id, charge_box_id),
+        )
+        return str(rows[0]["node"]) if rows else None
+
     async def open_connection_ids(self, node: str) -> list[Any]:
         """Connections this node opened that have no recorded close."""
         rows = await self._all(

@@ -1,0 +1,296 @@
+"""Command routing between nodes: a REST call reaches any node, the command runs on the
+node that holds the charge box's websocket (docs/adr/0013-command-routing.md).
+
+Each node consumes its own queue `cs.commands.<node>` (exclusive: it goes away with the
+node), bound to the durable direct exchange `cs.commands` with the node name as routing
+key, and an exclusive reply queue. `forward()` publishes a request to the node named by
+the read models as holding the box (mandatory: a node that is gone returns it at once)
+and waits for the reply, which carries the HTTP status and JSON body the owner produced.
+
+A request is acknowledged on receipt and never redelivered: a command to a charger must
+not run twice because a node or the broker failed mid-way (at most once; the caller
+sees 504 or 503 and the command, if it ran, is recorded on the owner).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import aio_pika
+import orjson
+from aio_pika.abc import (
+    AbstractChannel,
+    AbstractConnection,
+    AbstractExchange,
+    AbstractIncomingMessage,
+    AbstractQueue,
+)
+from aiormq.abc import DeliveredMessage
+
+from cs.adapters.amqp.relay import _masked
+from cs.app.commands import CommandRequest
+
+log = logging.getLogger(__name__)
+
+EXCHANGE = "cs.commands"
+QUEUE_PREFIX = "cs.commands."
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the owner node answered: an HTTP status, its JSON body, its headers."""
+
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Execute = Callable[[CommandRequest, bool], Awaitable[Reply]]
+
+
+class RoutingError(Exception):
+    """The command could not be handed to the node holding the box."""
+
+
+class OwnerGoneError(RoutingError):
+    """No queue for that node: it stopped (or crashed) since the read model saw it."""
+
+
+class RoutingUnavailableError(RoutingError):
+    """This node has no working broker connection now."""
+
+
+class NoReplyError(RoutingError):
+    """The owner node did not reply within the time allowed."""
+
+
+class CommandBus:
+    """Sends commands to other nodes and runs the ones other nodes send here.
+
+    `execute(request, wait)` runs a command on this node and returns the reply the REST
+    caller gets (the same as for a local command). The bus connects in the background
+    and reconnects by itself (also after a broker restart); while it is not connected,
+    `forward` raises `RoutingUnavailableError` and local commands are unaffected.
+    """
+
+    def __init__(
+        self,
+        *,
+        amqp_url: str,
+        node: str,
+        execute: Execute,
+        connect_timeout: float = 10.0,
+        retry_max: float = 10.0,
+    ) -> None:
+        self._amqp_url = amqp_url
+        self.node = node
+        self._execute = execute
+        self._connect_timeout = connect_timeout
+        self._retry_max = retry_max
+        self._connection: AbstractConnection | None = None
+        self._channel: AbstractChannel | None = None
+        self._exchange: AbstractExchange | None = None
+        self._reply_queue: AbstractQueue | None = None
+        self._pending: dict[str, asyncio.Future[Reply]] = {}
+        self._running: set[asyncio.Task[None]] = set()
+        self._connector: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
+        self._stopping = False
+
+    @property
+    def ready(self) -> bool:
+        """Whether requests can be forwarded and received now."""
+        connection, channel = self._connection, self._channel
+        return (
+            self._ready.is_set()
+            and connection is not None
+            and not connection.is_closed
+            and channel is not None
+            and not channel.is_closed
+        )
+
+    def start(self) -> None:
+        """Connect in the background (a broker that is down does not hold up the node)."""
+        self._connector = asyncio.create_task(self._connect_until_done(), name="cs-command-bus")
+
+    async def stop(self) -> None:
+        """Stop consuming, fail the forwards still waiting, close the connection."""
+        self._stopping = True
+        if self._connector is not None:
+            self._connector.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._connector
+        self._fail_pending("this node is stopping")
+        for task in list(self._running):
+            task.cancel()
+        self._ready.clear()
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(connection.close(), 5.0)
+
+    # -- sending ----------------------------------------------------------------------
+
+    async def forward(
+        self, owner: str, request: CommandRequest, *, wait: bool, reply_within: float
+    ) -> Reply:
+        """Run `request` on node `owner`; its reply, or a `RoutingError`."""
+        exchange, reply_queue = self._exchange, self._reply_queue
+        if not self.ready or exchange is None or reply_queue is None:
+            raise RoutingUnavailableError("this node is not connected to RabbitMQ now")
+        correlation_id = uuid.uuid4().hex
+        future: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
+        self._pending[correlation_id] = future
+        try:
+            body = orjson.dumps({"request": asdict(request), "wait": wait})
+            try:
+                result = await exchange.publish(
+                    aio_pika.Message(
+                        body,
+                        content_type="application/json",
+                        correlation_id=correlation_id,
+                        reply_to=reply_queue.name,
+                        # A request nobody took within the timeout must not run later.
+                        expiration=reply_within,
+                        app_id="cs",
+                    ),
+                    routing_key=owner,
+                    mandatory=True,
+                )
+            except Exception as error:  # the connection failed under the publish
+                raise RoutingUnavailableError(f"could not publish: {error}") from None
+            if isinstance(result, DeliveredMessage):  # returned: no queue for that node
+                raise OwnerGoneError(f"node {owner!r} is not running")
+            try:
+                async with asyncio.timeout(reply_within):
+                    return await future
+            except TimeoutError:
+                raise NoReplyError(
+                    f"node {owner!r} did not reply within {reply_within:g} s"
+                ) from None
+        finally:
+            self._pending.pop(correlation_id, None)
+
+    # -- receiving --------------------------------------------------------------------
+
+    async def _on_request(self, message: AbstractIncomingMessage) -> None:
+        # Acknowledged on receipt (no_ack): at most once, see the module docstring.
+        task = asyncio.create_task(self._serve(message))
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+
+    async def _serve(self, message: AbstractIncomingMessage) -> None:
+        try:
+            data = orjson.loads(message.body)
+            request = CommandRequest(**data["request"])
+            reply = await self._execute(request, bool(data.get("wait", True)))
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            log.exception("forwarded command %s failed", message.correlation_id)
+            reply = Reply(500, orjson.dumps({"error": str(error), "code": "internal_error"}))
+        channel = self._channel
+        if channel is None or message.reply_to is None:
+            return
+        with contextlib.suppress(Exception):  # the requester may be gone; nothing to do
+            await channel.default_exchange.publish(
+                aio_pika.Message(
+                    reply.body,
+                    content_type="application/json",
+                    correlation_id=message.correlation_id,
+                    headers={"status": reply.status, **reply.headers},
+                    app_id="cs",
+                ),
+                routing_key=message.reply_to,
+            )
+
+    async def _on_reply(self, message: AbstractIncomingMessage) -> None:
+        future = self._pending.get(message.correlation_id or "")
+        if future is None or future.done():
+            return  # too late: the caller got 504 already
+        headers: dict[str, Any] = dict(message.headers or {})
+        status = int(headers.pop("status", 500))
+        future.set_result(Reply(status, message.body, {str(k): str(v) for k, v in headers.items()}))
+
+    # -- connecting -------------------------------------------------------------------
+
+    async def _connect_until_done(self) -> None:
+        attempt = 0
+        while True:
+            try:
+                await self._connect()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                delay = min(self._retry_max, 0.5 * 2**attempt)
+                attempt += 1
+                log.warning(
+                    "command routing: cannot connect to RabbitMQ at %s (%s); retrying in %.1fs "
+                    "(commands for boxes on other nodes get 503 meanwhile)",
+                    _masked(self._amqp_url),
+                    error,
+                    delay,
+                )
+                if self._connection is not None:
+                    with contextlib.suppress(Exception):
+                        await self._connection.close()
+                    self._connection = None
+                await asyncio.sleep(delay)
+
+    def _fail_pending(self, why: str) -> None:
+        for future in self._pending.values():
+            if not future.done():
+                future.set_exception(RoutingUnavailableError(why))
+        self._pending.clear()
+
+    def _on_lost(self, _sender: object, error: BaseException | None) -> None:
+        """The broker connection closed: stop routing, reconnect (unless stopping).
+
+        Not aio-pika's robust connection: after a broker restart it failed to restore
+        its channel (aio-pika 10.2.1), leaving the node deaf; reconnecting from scratch
+        declares everything anew (the relay does the same).
+        """
+        self._ready.clear()
+        self._channel = self._exchange = self._reply_queue = None
+        if self._stopping:
+            return
+        log.warning("command routing: lost RabbitMQ (%s); reconnecting", error)
+        self._fail_pending("the connection to RabbitMQ was lost")
+        if self._connector is None or self._connector.done():
+            self.start()
+
+    async def _connect(self) -> None:
+        connection = await aio_pika.connect(
+            self._amqp_url,
+            timeout=self._connect_timeout,
+            client_properties={"connection_name": f"cs commands {self.node}"},
+        )
+        self._connection = connection
+        connection.close_callbacks.add(self._on_lost)
+        channel = await connection.channel(publisher_confirms=True, on_return_raises=False)
+        await channel.set_qos(prefetch_count=100)
+        exchange = await channel.declare_exchange(
+            EXCHANGE, aio_pika.ExchangeType.DIRECT, durable=True
+        )
+        inbox = await channel.declare_queue(
+            QUEUE_PREFIX + self.node, exclusive=True, auto_delete=True
+        )
+        await inbox.bind(exchange, routing_key=self.node)
+        await inbox.consume(self._on_request, no_ack=True)
+        replies = await channel.declare_queue(exclusive=True, auto_delete=True)
+        await replies.consume(self._on_reply, no_ack=True)
+        self._channel, self._exchange, self._reply_queue = channel, exchange, replies
+        self._ready.set()
+        log.info(
+            "command routing: node %r takes commands for its charge boxes from other nodes "
+            "(RabbitMQ at %s)",
+            self.node,
+            _masked(self._amqp_url),
+        )
