@@ -151,6 +151,23 @@ async def test_unknown_box_is_404_and_a_box_not_connected_is_409(
     assert (status, body["code"]) == (409, "not_connected")
 
 
+# A box held to 1 message/s: 8 commands would take 7 s if their answers were throttled.
+@pytest.mark.settings(cp_message_rate=1, cp_message_burst=1)
+async def test_answers_to_our_commands_do_not_count_against_the_boxs_message_rate(
+    client: Client, box: Responder
+) -> None:
+    started = asyncio.get_running_loop().time()
+    for _ in range(8):
+        status, body, _ = await post(client, "/charge-boxes/CMD-1/remote/reset", {"type": "soft"})
+        assert (status, body["status"]) == (200, "answered")
+    assert asyncio.get_running_loop().time() - started < 4
+    # The box's own messages still are held to the rate.
+    started = asyncio.get_running_loop().time()
+    for _ in range(3):
+        assert (await box.call("Heartbeat", {}))[0] == 3
+    assert asyncio.get_running_loop().time() - started >= 1.5
+
+
 async def test_a_callerror_answer_is_502_with_its_code_and_description(
     client: Client, box: Responder
 ) -> None:

@@ -124,11 +124,25 @@ class DurableChargePoint(ActionHandler, ChargePoint):  # type: ignore[misc]
             except RejectedFrameError as rejected:
                 await self._record_rejection(rejected)
                 raise
-            if rate is not None:
+            if rate is not None and not self._answers_pending_call(text):
                 wait = rate.wait()  # raises FloodError: the hub closes with 1008
                 if wait:
                     await asyncio.sleep(wait)
             await self.route_message(text)
+
+    def _answers_pending_call(self, text: str) -> bool:
+        """Whether `text` looks like the answer to a CALL of ours still outstanding.
+
+        Such a frame is not counted against the box's message rate: we asked for it, and
+        throttling it would slow our own commands (by 20 ms each at 50/s). At most one
+        per command, as only one CALL of ours is outstanding at a time (OCPP-J 1.6 4.1.1).
+        """
+        if not self._pending_calls:
+            return False
+        head = text[:96].lstrip()
+        if not head.startswith(("[3", "[4")):
+            return False
+        return any(unique_id in head for unique_id in self._pending_calls)
 
     async def _record_rejection(self, rejected: RejectedFrameError) -> None:
         uow = UnitOfWork(snapshot_interval=self._snapshot_interval)
