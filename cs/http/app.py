@@ -47,7 +47,10 @@ def _command_bus(system: System) -> CommandBus | None:
     if settings.amqp_url is None or settings.command_routing == "off":
         return None
     return CommandBus(
-        amqp_url=settings.amqp_url, node=settings.node_name(), execute=executor(system)
+        amqp_url=settings.amqp_url,
+        node=settings.node_name(),
+        execute=executor(system),
+        refresh=system.services.charge_points.refresh,
     )
 
 

@@ -51,6 +51,7 @@ from cs.http.errors import (
 )
 from cs.http.jsonio import dumps, json_response
 from cs.http.keys import COMMAND_BUS, SYSTEM
+from cs.http.nodes import refresh_unless_held
 from cs.http.operations import OPERATIONS, Operation, RemoteStartIn, RemoteStopIn
 from cs.http.views import PageQuery, tenant_of
 from cs.projections.queries import decode_cursor
@@ -86,6 +87,8 @@ async def _submit(
 ) -> web.Response:
     system = request.app[SYSTEM]
     tenant_id = tenant_of(request) or DEFAULT_TENANT
+    # The payload may use the box's state (SendLocalList's version): current state only.
+    refresh_unless_held(request.app, tenant_id, charge_box_id)
     box = await system.services.charge_points.known(tenant_id, charge_box_id)
     if box is None:
         raise NotFoundError(f"charge box {charge_box_id!r} not found", charge_box_id=charge_box_id)

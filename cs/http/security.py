@@ -13,6 +13,7 @@ from cs.http.auth import actor
 from cs.http.errors import UnprocessableError
 from cs.http.jsonio import json_response
 from cs.http.keys import SYSTEM
+from cs.http.nodes import refresh_unless_held, tell_holder
 from cs.http.views import tenant_of
 
 
@@ -56,10 +57,12 @@ async def put_security(request: web.Request) -> web.Response:
         # ~40 ms of scrypt: in a worker thread, never on the event loop.
         password_hash = await asyncio.to_thread(hash_key, body.authorization_key)
     tenant_id = tenant_of(request) or DEFAULT_TENANT
+    charge_box_id = request.match_info["charge_box_id"]
+    refresh_unless_held(request.app, tenant_id, charge_box_id)
     try:
         box, created = await system.services.charge_points.configure_security(
             tenant_id,
-            request.match_info["charge_box_id"],
+            charge_box_id,
             body.security_profile,
             password_hash,
             by=actor(request),
@@ -69,6 +72,7 @@ async def put_security(request: web.Request) -> web.Response:
         raise UnprocessableError(
             "invalid value for: authorization_key", problems=[problem]
         ) from None
+    await tell_holder(request.app, tenant_id, charge_box_id)
     return json_response(
         {
             "tenant_id": tenant_id,

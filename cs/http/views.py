@@ -13,6 +13,7 @@ from cs.http.auth import actor
 from cs.http.errors import NotFoundError
 from cs.http.jsonio import json_response
 from cs.http.keys import COMMAND_BUS, SYSTEM
+from cs.http.nodes import refresh_unless_held, tell_holder
 from cs.projections.queries import decode_cursor
 
 TENANT_HEADER = "x-tenant-id"
@@ -181,12 +182,12 @@ class RegistrationIn(BaseModel):
 async def put_registration(request: web.Request) -> web.Response:
     body = RegistrationIn.model_validate_json(await request.read() or b"{}")
     tenant_id = tenant_of(request) or DEFAULT_TENANT
+    charge_box_id = request.match_info["charge_box_id"]
+    refresh_unless_held(request.app, tenant_id, charge_box_id)
     box = await request.app[SYSTEM].services.charge_points.set_registration(
-        tenant_id,
-        request.match_info["charge_box_id"],
-        RegistrationStatus(body.status),
-        by=actor(request),
+        tenant_id, charge_box_id, RegistrationStatus(body.status), by=actor(request)
     )
+    await tell_holder(request.app, tenant_id, charge_box_id)
     return json_response(
         {
             "tenant_id": box.tenant_id,

@@ -16,6 +16,7 @@ from cs.app.ports import CommitFailedError
 from cs.domain.ids import DEFAULT_TENANT
 from cs.http.jsonio import json_response
 from cs.http.keys import SYSTEM
+from cs.http.nodes import refresh_unless_held
 
 log = logging.getLogger(__name__)
 
@@ -97,9 +98,7 @@ async def ocpp_websocket(request: web.Request) -> web.StreamResponse:
     )
     if not ws.can_prepare(request).ok:
         return _refuse(400, "not_websocket", "this endpoint only accepts websocket upgrades")
-    if system.hub.get(tenant_id, charge_box_id) is None:
-        # Not served here: another node may have changed the box since this one cached it.
-        system.services.charge_points.refresh(tenant_id, charge_box_id)
+    refresh_unless_held(request.app, tenant_id, charge_box_id)
     try:
         admitted = await system.gate.admit(_handshake(request, tenant_id, charge_box_id))
     except (psycopg.Error, PoolTimeout) as failure:  # the charge box could not be looked up

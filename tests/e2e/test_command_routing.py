@@ -170,3 +170,26 @@ async def test_while_the_broker_is_away_a_routed_command_is_503_and_routing_come
         text = server.log()
         assert "command routing: lost RabbitMQ" in text
         assert "Traceback" not in text, text[-3000:]
+
+
+async def test_a_box_changed_over_rest_on_another_node_is_reloaded_by_its_holder(
+    nodes: list[ServerProcess],
+) -> None:
+    """The holder caches the box and writes it with every status; a change made on the
+    other node must not leave the holder writing on top of a stale copy."""
+    holder, other = nodes
+    status = {"connectorId": 1, "status": "Available", "errorCode": "NoError"}
+    async with await Responder.connect(holder.base_url, "CHANGED") as box:
+        assert (await box.call("BootNotification", a_boot_notification()))[0] == 3
+        await connected_on(other, "CHANGED", holder.env["CS_NODE"])
+        for change in (
+            ("/charge-boxes/CHANGED/registration", {"status": "Accepted"}),
+            ("/charge-boxes/CHANGED/security", {"security_profile": 0}),
+        ):
+            answer = await rest(other, "PUT", *change)
+            assert answer[0] in (200, 201), answer
+            await asyncio.sleep(0.3)  # the notice travels through the broker
+            for _ in range(3):
+                answer = await box.call("StatusNotification", status)
+                assert answer[0] == 3, (change, answer)
+    assert "conflicting write" not in holder.log()

@@ -52,6 +52,7 @@ class Reply:
 
 
 Execute = Callable[[CommandRequest, bool], Awaitable[Reply]]
+Refresh = Callable[[str, str], None]
 
 
 class RoutingError(Exception):
@@ -85,12 +86,14 @@ class CommandBus:
         amqp_url: str,
         node: str,
         execute: Execute,
+        refresh: Refresh,
         connect_timeout: float = 10.0,
         retry_max: float = 10.0,
     ) -> None:
         self._amqp_url = amqp_url
         self.node = node
         self._execute = execute
+        self._refresh = refresh
         self._connect_timeout = connect_timeout
         self._retry_max = retry_max
         self._connection: AbstractConnection | None = None
@@ -177,10 +180,29 @@ class CommandBus:
         finally:
             self._pending.pop(correlation_id, None)
 
+    async def refresh(self, owner: str, tenant_id: str, charge_box_id: str) -> None:
+        """Tell node `owner` to reload a charge box (this node changed it). Best effort."""
+        exchange = self._exchange
+        if not self.ready or exchange is None:
+            return
+        body = orjson.dumps({"refresh": {"tenant_id": tenant_id, "charge_box_id": charge_box_id}})
+        try:
+            await exchange.publish(
+                aio_pika.Message(body, content_type="application/json", app_id="cs"),
+                routing_key=owner,
+            )
+        except Exception as error:  # the holder's next write conflicts once instead
+            log.warning("command routing: could not tell %s to reload %s: %s", owner, body, error)
+
     # -- receiving --------------------------------------------------------------------
 
     async def _on_request(self, message: AbstractIncomingMessage) -> None:
         # Acknowledged on receipt (no_ack): at most once, see the module docstring.
+        if message.reply_to is None:  # a notice, not a request
+            with contextlib.suppress(Exception):
+                notice = orjson.loads(message.body)["refresh"]
+                self._refresh(str(notice["tenant_id"]), str(notice["charge_box_id"]))
+            return
         task = asyncio.create_task(self._serve(message))
         self._running.add(task)
         task.add_done_callback(self._running.discard)
