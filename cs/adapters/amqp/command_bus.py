@@ -33,7 +33,7 @@ from aio_pika.abc import (
 )
 from aiormq.abc import DeliveredMessage
 
-from cs.adapters.amqp.relay import _masked
+from cs.adapters.amqp.relay import masked_url
 from cs.app.commands import CommandRequest
 
 log = logging.getLogger(__name__)
@@ -256,7 +256,7 @@ class CommandBus:
                 log.warning(
                     "command routing: cannot connect to RabbitMQ at %s (%s); retrying in %.1fs "
                     "(commands for boxes on other nodes get 503 meanwhile)",
-                    _masked(self._amqp_url),
+                    masked_url(self._amqp_url),
                     error,
                     delay,
                 )
@@ -314,5 +314,5 @@ class CommandBus:
             "command routing: node %r takes commands for its charge boxes from other nodes "
             "(RabbitMQ at %s)",
             self.node,
-            _masked(self._amqp_url),
+            masked_url(self._amqp_url),
         )

@@ -317,7 +317,7 @@ class OutboxRelay:
             "relay %r: publishing %s to RabbitMQ at %s (exchanges %s)",
             self._name,
             "the event log",
-            _masked(self._amqp_url),
+            masked_url(self._amqp_url),
             ", ".join(self._exchange_names.values()),
         )
         failures = 0
@@ -583,7 +583,7 @@ class OutboxRelay:
                     "(events wait in the store)",
                     self._name,
                     self._failure_kind(),
-                    _masked(self._amqp_url),
+                    masked_url(self._amqp_url),
                     _one_line(error) or type(error).__name__,
                     len(messages),
                     delay,
@@ -611,7 +611,7 @@ class OutboxRelay:
                 "relay %r: %s at %s: %s; retrying in %.1fs (events wait in the store)",
                 self._name,
                 self._failure_kind(),
-                _masked(self._amqp_url),
+                masked_url(self._amqp_url),
                 _one_line(error) or type(error).__name__,
                 delay,
             )
@@ -677,7 +677,7 @@ class OutboxRelay:
         log.info(
             "relay %r: connected to RabbitMQ at %s%s",
             self._name,
-            _masked(self._amqp_url),
+            masked_url(self._amqp_url),
             f" after {self._broker_failures} failed attempts" if self._broker_failures else "",
         )
         return exchanges
@@ -818,7 +818,7 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
         return None
 
 
-def _masked(url: str) -> str:
+def masked_url(url: str) -> str:
     """The URL without its password, for the log."""
     with contextlib.suppress(Exception):
         parsed = URL(url)
