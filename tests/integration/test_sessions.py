@@ -324,9 +324,11 @@ async def test_the_token_registry_over_rest(client: Client) -> None:
     assert not_json.status == 422
     for n in range(3):
         await client.put(f"/tokens/T-{n}", json={"status": "Accepted"})
-    _, page = await eventually(
-        lambda: get_json(client, "/tokens?limit=2"), lambda r: r[1]["next_cursor"] is not None
+    # The list is a read model: wait until all four tokens are projected, not just a page.
+    await eventually(
+        lambda: get_json(client, "/tokens?limit=10"), lambda r: len(r[1]["items"]) == 4
     )
+    _, page = await get_json(client, "/tokens?limit=2")
     _, rest = await get_json(client, f"/tokens?limit=2&cursor={page['next_cursor']}")
     assert [t["id_tag"] for t in page["items"] + rest["items"]] == ["Card-1", "T-0", "T-1", "T-2"]
     assert (await client.delete("/tokens/card-1")).status == 204
