@@ -182,13 +182,22 @@ async def test_a_box_changed_over_rest_on_another_node_is_reloaded_by_its_holder
     async with await Responder.connect(holder.base_url, "CHANGED") as box:
         assert (await box.call("BootNotification", a_boot_notification()))[0] == 3
         await connected_on(other, "CHANGED", holder.env["CS_NODE"])
-        for change in (
-            ("/charge-boxes/CHANGED/registration", {"status": "Accepted"}),
-            ("/charge-boxes/CHANGED/security", {"security_profile": 0}),
+        for notices, change in enumerate(
+            (
+                ("/charge-boxes/CHANGED/registration", {"status": "Accepted"}),
+                ("/charge-boxes/CHANGED/security", {"security_profile": 0}),
+            )
         ):
             answer = await rest(other, "PUT", *change)
             assert answer[0] in (200, 201), answer
-            await asyncio.sleep(0.3)  # the notice travels through the broker
+            # The notice travels through the broker: wait until the holder has it.
+            await eventually(
+                lambda: asyncio.sleep(
+                    0, holder.log().count("reloading charge box default/CHANGED")
+                ),
+                lambda seen: seen > notices,  # noqa: B023 - read at once, in this iteration
+                what="the holder reloads the box",
+            )
             for _ in range(3):
                 answer = await box.call("StatusNotification", status)
                 assert answer[0] == 3, (change, answer)

@@ -201,7 +201,11 @@ class CommandBus:
         if message.reply_to is None:  # a notice, not a request
             with contextlib.suppress(Exception):
                 notice = orjson.loads(message.body)["refresh"]
-                self._refresh(str(notice["tenant_id"]), str(notice["charge_box_id"]))
+                tenant_id, charge_box_id = str(notice["tenant_id"]), str(notice["charge_box_id"])
+                self._refresh(tenant_id, charge_box_id)
+                log.info(
+                    "reloading charge box %s/%s: changed on another node", tenant_id, charge_box_id
+                )
             return
         task = asyncio.create_task(self._serve(message))
         self._running.add(task)
