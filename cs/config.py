@@ -129,8 +129,8 @@ class Settings(BaseSettings):
     cp_flood_seconds: float = Field(
         default=60.0,
         gt=0,
-        description="a charge box throttled without a break for this long is disconnected "
-        "(close code 1008)",
+        description="a charge box throttled without a break for this long, with more of its "
+        "frames queued (it does not wait for answers), is disconnected (close code 1008)",
     )
     auth_failure_window: float = Field(
         default=300.0, gt=0, description="seconds failed handshakes count against an address"

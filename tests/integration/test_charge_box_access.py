@@ -242,6 +242,22 @@ async def test_connections_beyond_the_limit_are_503(client: Client) -> None:
     await eventually(lambda: handshake(client, "LIM-3"), lambda r: r[0] == 101, what="room again")
 
 
+@pytest.mark.settings(cp_message_rate=20, cp_message_burst=20, cp_flood_seconds=1)
+async def test_a_box_emptying_its_offline_queue_one_call_at_a_time_is_paced_not_cut_off(
+    client: Client,
+) -> None:
+    """It waits for each answer (OCPP-J 1.6 4.1.1), so it is slowed to the rate for as
+    long as it takes, however far past the flood limit, and never disconnected."""
+    async with await TestChargePoint.connect(base(client), "FLUSH") as box:
+        started = time.monotonic()
+        for n in range(80):  # burst 20, then 60 at 20/s: 3 s throttled, limit 1 s
+            kind, unique_id, _ = await box.call("Heartbeat", {}, unique_id=f"h{n}")
+            assert (kind, unique_id) == (3, f"h{n}")
+        took = time.monotonic() - started
+        assert not box.ws.closed
+    assert took >= 60 / 20 * 0.9, f"80 CALLs in {took:.2f} s: not throttled"
+
+
 @pytest.mark.settings(cp_message_rate=20, cp_message_burst=20, cp_flood_seconds=2)
 async def test_a_flooding_box_is_throttled_then_disconnected_and_others_are_unaffected(
     client: Client, database_url: str

@@ -95,6 +95,17 @@ def test_a_burst_then_throttle_then_flood() -> None:
     assert clock.now - 1000 >= 3  # throttled to 10/s for the 3 s allowed, then cut off
 
 
+def test_a_box_that_waits_for_each_answer_is_paced_never_cut_off() -> None:
+    """An offline queue emptied one CALL at a time (OCPP-J 1.6 4.1.1): no backlog."""
+    clock = Clock()
+    rate = MessageRate(10, 5, 3, clock=clock)
+    for _ in range(200):  # 20 s at the rate, far past the 3 s flood limit
+        clock.now += rate.wait(backlogged=False)
+    assert clock.now - 1000 == pytest.approx((200 - 5) / 10, abs=0.2)  # paced to 10/s
+    with pytest.raises(FloodError):  # once it stops waiting, the flood clock runs
+        keep_sending(rate, clock, 100)
+
+
 def test_a_pause_ends_the_throttled_stretch() -> None:
     clock = Clock()
     rate = MessageRate(10, 1, 3, clock=clock)

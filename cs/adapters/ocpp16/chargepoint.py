@@ -125,7 +125,9 @@ class DurableChargePoint(ActionHandler, ChargePoint):  # type: ignore[misc]
                 await self._record_rejection(rejected)
                 raise
             if rate is not None and not self._answers_pending_call(text):
-                wait = rate.wait()  # raises FloodError: the hub closes with 1008
+                # Raises FloodError (the hub closes with 1008) only for a box that does
+                # not wait for our answers: one that does is just paced.
+                wait = rate.wait(self._transport.backlogged())
                 if wait:
                     await asyncio.sleep(wait)
             await self.route_message(text)

@@ -17,10 +17,13 @@ class MessageRate:
 
     Each frame takes a token; tokens come back at `rate` per second up to `burst`. A
     frame that finds none waits until one is due (the socket is not read meanwhile, so
-    TCP flow control slows the sender, and no frame is dropped). A connection that has
-    had to wait for every frame for `flood_seconds` is flooding: `FloodError`. A charge
-    box that sends one CALL at a time and waits for each answer (OCPP-J 1.6 §4.1.1) at
-    up to `rate` messages/s is never slowed down.
+    TCP flow control slows the sender, and no frame is dropped). A charge box that sends
+    one CALL at a time and waits for each answer (OCPP-J 1.6 §4.1.1) is never slowed
+    below `rate`, and above it only paced: waiting for our answers, it cannot send
+    faster than we answer, however long it takes to empty its offline queue. A
+    connection that had to wait for every frame for `flood_seconds` while more of its
+    frames were already queued behind (it does not wait for answers) is flooding:
+    `FloodError`.
     """
 
     __slots__ = ("_burst", "_clock", "_flood_seconds", "_last", "_rate", "_since", "_tokens")
@@ -40,14 +43,18 @@ class MessageRate:
         self._last = clock()
         self._since: float | None = None  # throttled without a break since
 
-    def wait(self) -> float:
-        """Seconds to wait before serving the frame that just arrived (0: at once)."""
+    def wait(self, backlogged: bool = True) -> float:
+        """Seconds to wait before serving the frame that just arrived (0: at once).
+
+        `backlogged`: whether more frames of the box arrived behind this one. Without a
+        backlog a throttled box is only paced, never counted as flooding.
+        """
         now = self._clock()
         self._tokens = min(self._burst, self._tokens + (now - self._last) * self._rate) - 1.0
         self._last = now
-        if self._tokens >= 0:
+        if self._tokens >= 0 or not backlogged:
             self._since = None
-            return 0.0
+            return max(0.0, -self._tokens / self._rate)
         if self._since is None:
             self._since = now
         elif now - self._since > self._flood_seconds:

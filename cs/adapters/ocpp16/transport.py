@@ -52,6 +52,17 @@ class WebSocketTransport:
             raise TransportClosedError(self._ws.close_code, f"websocket error: {error}")
         raise TransportClosedError(self._ws.close_code, "closed by the charge point")
 
+    def backlogged(self) -> bool:
+        """Whether another frame has already arrived behind the one just read.
+
+        A charge box that waits for each answer before its next CALL (OCPP-J 1.6 §4.1.1)
+        has none; one that pipelines frames has. aiohttp keeps received frames in its
+        reader's buffer and offers no public way to look; should that change, we assume
+        a backlog (the older, stricter flood rule) rather than fail.
+        """
+        buffer = getattr(getattr(self._ws, "_reader", None), "_buffer", None)
+        return True if buffer is None else bool(buffer)
+
     async def send(self, text: str) -> None:
         await self._ws.send_str(text)
 
