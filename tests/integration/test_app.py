@@ -7,6 +7,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
+from openapi_spec_validator import validate as validate_openapi
 
 from cs.domain.ocpp16 import ChargePointErrorCode, ChargePointStatus
 from cs.http import models
@@ -105,6 +106,11 @@ async def test_every_route_is_in_the_openapi_document(client: TestClient[Any, An
         elif route.method != "HEAD":
             assert path in documented, f"{route.method} {path} is not documented"
             assert route.method.lower() in spec["paths"][path], f"{route.method} {path}"
+
+
+async def test_the_openapi_document_is_valid_openapi_3_1(client: TestClient[Any, Any]) -> None:
+    _, spec = await get_json(client, "/openapi.json")
+    validate_openapi(spec)  # raises, naming the offending part, if it is not
 
 
 async def test_responses_follow_their_documented_models(client: TestClient[Any, Any]) -> None:
