@@ -133,14 +133,14 @@ async def _one(
             try:
                 await cp.connect(session)
                 return
-            except (aiohttp.ClientError, OSError, TimeoutError):
-                stats.connect_failures += 1
+            except (aiohttp.ClientError, OSError, TimeoutError) as error:
+                stats.connect_failed(error)
                 await asyncio.sleep(0.2 * (attempt + 1))
 
     try:
         await cp.connect(session)
-    except (aiohttp.ClientError, OSError, TimeoutError):
-        stats.connect_failures += 1
+    except (aiohttp.ClientError, OSError, TimeoutError) as error:
+        stats.connect_failed(error)
         if not config.reconnect:
             return
     ctx = Context(cp, Pace(budget, interval, rng), rng, index, reconnect, config.options)

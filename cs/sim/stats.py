@@ -27,6 +27,7 @@ class Stats:
     timeouts: int = 0
     disconnects: int = 0
     connect_failures: int = 0
+    first_connect_error: str | None = None  # why the first failed connect failed
     connected: int = 0
     commands_answered: int = 0
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
@@ -35,6 +36,11 @@ class Stats:
     answered_in_window: int = 0
     first_connect_at: float | None = None  # perf_counter when the first connect began
     last_connect_at: float | None = None  # perf_counter when the last connect completed
+
+    def connect_failed(self, error: BaseException) -> None:
+        self.connect_failures += 1
+        if self.first_connect_error is None:
+            self.first_connect_error = f"{type(error).__name__}: {error}"[:300]
 
     def record(self, action: str, seconds: float) -> None:
         self.answered += 1
@@ -69,6 +75,7 @@ class Stats:
             "disconnects": self.disconnects,
             "connected": self.connected,
             "connect_failures": self.connect_failures,
+            "first_connect_error": self.first_connect_error,
             "commands_answered": self.commands_answered,
             "latency_ms": _latency_block(everything),
             "latency_ms_by_action": per_action,
@@ -103,6 +110,8 @@ def render(summary: dict[str, Any]) -> str:
         f"timeouts {summary['timeouts']}  disconnects {summary['disconnects']}  "
         f"connected {summary['connected']} (failed {summary['connect_failures']})",
     ]
+    if summary["first_connect_error"]:
+        lines.append(f"first failed connect: {summary['first_connect_error']}")
     if summary["call_errors"]:
         lines.append(
             "CALLERRORs: "

@@ -9,6 +9,7 @@ from aiohttp.test_utils import TestClient
 
 from cs.domain.authorization import UnknownTagPolicy
 from cs.sim.runner import NotLoopbackError, SimConfig, require_loopback, run
+from cs.sim.stats import render
 from tests.integration.conftest import base, get_json
 from tests.support.builders import a_boot_notification
 from tests.support.client import TestChargePoint
@@ -75,3 +76,18 @@ def test_the_simulator_only_targets_this_machine() -> None:
     require_loopback("http://localhost:8180")
     with pytest.raises(NotLoopbackError):
         require_loopback("http://192.0.2.10:8180")
+
+
+async def test_a_failed_connect_is_reported_with_its_reason(client: Client) -> None:
+    summary = await run(
+        SimConfig(
+            url=base(client) + "/ocpp",  # the simulator adds /ocpp/{id} itself: a 404
+            charge_points=2,
+            scenario="idle",
+            duration=1,
+            max_messages=10,
+        )
+    )
+    assert (summary["connected"], summary["connect_failures"]) == (0, 2)
+    assert "404" in summary["first_connect_error"]
+    assert "first failed connect:" in render(summary)
