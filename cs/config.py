@@ -32,7 +32,14 @@ class Settings(BaseSettings):
 
     heartbeat_interval: int = Field(default=300, ge=1, description="BootNotification interval")
     ws_ping_interval: float = Field(default=60.0, ge=0, description="0 disables pings")
-    ws_max_message_size: int = Field(default=65_536, ge=1024)
+    # StopTransaction.req carries the whole session's transactionData (OCPP 1.6 6.49):
+    # a day sampled every 2 minutes with 5 measurands is ~540 KB, and a charger retries
+    # a stop it could not deliver forever, so the limit must let such a frame in.
+    ws_max_message_size: int = Field(
+        default=1_048_576,
+        ge=1024,
+        description="largest websocket frame accepted, bytes (larger: close 1009)",
+    )
     call_timeout: float = Field(default=30.0, gt=0, description="wait for a charger's answer")
     command_queue_size: int = Field(default=10, ge=1, description="commands waiting per box")
 

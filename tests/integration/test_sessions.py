@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -230,6 +232,47 @@ async def test_a_start_on_a_busy_connector_abandons_the_older_session(client: Cl
     )
     _, evse = await get_json(client, "/evses/CP-A")
     assert evse["connectors"]["1"]["active_transaction_id"] == new
+
+
+def a_day_of_meter_data(entries: int) -> list[dict[str, Any]]:
+    """`transactionData` as a charger sends it after a long session: 5 measurands each."""
+    start = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    data = []
+    for n in range(entries):
+        at = (start + timedelta(minutes=2 * n)).isoformat().replace("+00:00", "Z")
+        more = {"context": "Sample.Periodic", "location": "Outlet", "format": "Raw"}
+        data.append(
+            a_meter_value(
+                at,
+                a_sample(str(1000 + 100 * n), "Energy.Active.Import.Register", "Wh", **more),
+                a_sample("7200", "Power.Active.Import", "W", **more),
+                a_sample("31.3", "Current.Import", "A", phase="L1", **more),
+                a_sample("230.1", "Voltage", "V", phase="L1-N", **more),
+                a_sample(str(20 + n % 80), "SoC", "Percent", **{**more, "location": "EV"}),
+            )
+        )
+    return data
+
+
+async def test_the_stop_of_a_day_long_session_with_all_its_meter_data_is_confirmed(
+    client: Client, database_url: str
+) -> None:
+    """StopTransaction.req carries `transactionData` (OCPP 1.6 §6.49): after a long
+    session it is far larger than any other frame, and a charger retries an unconfirmed
+    stop forever, so the default frame limit must let it in."""
+    await register(client, "TAG-1")
+    data = a_day_of_meter_data(720)  # a day sampled every 2 minutes
+    frame = a_stop_transaction(0, meterStop=1000 + 100 * 719, transactionData=data)
+    assert len(json.dumps(frame)) > 500_000
+    async with await TestChargePoint.connect(base(client), "CP-LONG") as cp:
+        tx = await started(cp, meterStart=1000, timestamp="2026-11-24T12:00:00Z")
+        frame["transactionId"] = tx
+        kind, _, answer = await cp.call("StopTransaction", frame)
+        assert (kind, answer["idTagInfo"]["status"]) == (3, "Accepted")
+    session = await session_when(client, tx, "finished")
+    assert session["energy_wh"] == 100 * 719
+    assert session["meter"]["last_energy_wh"] == 1000 + 100 * 719
+    assert session["meter"]["last_sample_at"].startswith("2026-11-25T11:58:00")
 
 
 async def test_meter_values_without_a_transaction_and_on_connector_0_are_kept(
