@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import ocpp.messages
+import psycopg
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 from cs.adapters.api_keys import DDL as API_KEYS_DDL
@@ -211,25 +213,48 @@ def open_storage(settings: Settings) -> Storage:
     if database_url is None:
         embedded = EmbeddedPostgres(settings.data_dir)
         database_url = embedded.start()
-    store = EventStore(env=eventstore_env(database_url, pool_size=settings.db_pool_size))
-    sync_pool: ConnectionPool[Any] = ConnectionPool(
-        conninfo=database_url, kwargs=_SESSION, min_size=1, max_size=4, open=True, name="cs-sync"
-    )
-    runner = ProjectionRunner(
-        events_table=store.recorder.events_table_name,  # type: ignore[attr-defined]
-        mapper=store.mapper,
-        pool=sync_pool,
-        projections=all_projections(),
-        batch_size=settings.projection_batch_size,
-        conninfo=database_url,
-        channel=store.recorder.channel_name,  # type: ignore[attr-defined]
-    )
-    runner.create_tables()
-    with sync_pool.connection() as conn:
-        for statement in SEQUENCES_DDL:
-            conn.execute(statement)
-        conn.execute(API_KEYS_DDL)
+    with _schema_lock(database_url):
+        store = EventStore(env=eventstore_env(database_url, pool_size=settings.db_pool_size))
+        sync_pool: ConnectionPool[Any] = ConnectionPool(
+            conninfo=database_url,
+            kwargs=_SESSION,
+            min_size=1,
+            max_size=4,
+            open=True,
+            name="cs-sync",
+        )
+        runner = ProjectionRunner(
+            events_table=store.recorder.events_table_name,  # type: ignore[attr-defined]
+            mapper=store.mapper,
+            pool=sync_pool,
+            projections=all_projections(),
+            batch_size=settings.projection_batch_size,
+            conninfo=database_url,
+            channel=store.recorder.channel_name,  # type: ignore[attr-defined]
+        )
+        runner.create_tables()
+        with sync_pool.connection() as conn:
+            for statement in SEQUENCES_DDL:
+                conn.execute(statement)
+            conn.execute(API_KEYS_DDL)
     return Storage(database_url, store, sync_pool, runner, embedded)
+
+
+SCHEMA_LOCK = 0x63735F736368656D  # "cs_schem": a PostgreSQL advisory lock key
+
+
+@contextlib.contextmanager
+def _schema_lock(database_url: str) -> Iterator[None]:
+    """Create tables one node at a time.
+
+    PostgreSQL's CREATE ... IF NOT EXISTS is not safe against itself: nodes of a new
+    deployment starting together on an empty database fail with "relation already
+    exists" or "tuple concurrently updated". Under this lock the first creates, the
+    others wait and then find everything there. Closing the connection releases it.
+    """
+    with psycopg.connect(database_url, autocommit=True, connect_timeout=10) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK,))
+        yield
 
 
 def bootstrap(

@@ -33,7 +33,7 @@ def pg_admin_url() -> str:
 
 
 @contextlib.contextmanager
-def _fresh_database(pg_admin_url: str) -> Iterator[str]:
+def fresh_database(pg_admin_url: str) -> Iterator[str]:
     name = f"cs_test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(pg_admin_url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -47,12 +47,12 @@ def _fresh_database(pg_admin_url: str) -> Iterator[str]:
 @pytest.fixture
 def database_url(pg_admin_url: str) -> Iterator[str]:
     """A fresh, empty database for one test, dropped afterwards."""
-    with _fresh_database(pg_admin_url) as url:
+    with fresh_database(pg_admin_url) as url:
         yield url
 
 
 @pytest.fixture
 def another_database_url(pg_admin_url: str) -> Iterator[str]:
     """A second fresh database, for tests that compare two stores."""
-    with _fresh_database(pg_admin_url) as url:
+    with fresh_database(pg_admin_url) as url:
         yield url

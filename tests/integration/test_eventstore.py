@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,8 +14,11 @@ from eventsourcing.persistence import IntegrityError
 
 from cs.adapters.embedded_pg import EmbeddedPostgres
 from cs.adapters.eventstore import ArrayInsertRecorder, EventStore, eventstore_env
+from cs.bootstrap import open_storage
+from cs.config import Settings
 from cs.domain.chargebox import ChargeBox, StatusReport
 from cs.domain.connection import Connection
+from tests.conftest import fresh_database
 
 pytestmark = pytest.mark.postgres
 AT = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -107,3 +111,22 @@ def test_a_large_batch_commits_over_a_unix_socket(tmp_path: Path) -> None:
     finally:
         store.close()
         embedded.stop()
+
+
+def test_nodes_starting_together_on_a_fresh_database_all_start(
+    pg_admin_url: str, tmp_path: Path
+) -> None:
+    """PostgreSQL's CREATE ... IF NOT EXISTS is not safe against itself ("tuple
+    concurrently updated"): several nodes of a new deployment start at the same moment."""
+    for attempt in range(3):  # the race is narrow: a few fresh databases, 4 nodes each
+        with fresh_database(pg_admin_url) as url:
+            settings = Settings(database_url=url, data_dir=tmp_path, node=f"n{attempt}")
+            barrier = threading.Barrier(4)
+
+            def start(settings: Settings = settings, barrier: threading.Barrier = barrier) -> None:
+                barrier.wait()
+                open_storage(settings).close()
+
+            with ThreadPoolExecutor(4) as pool:
+                for future in [pool.submit(start) for _ in range(4)]:
+                    future.result()  # raises what a node's start raised
