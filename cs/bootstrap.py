@@ -150,11 +150,9 @@ class System:
         unfinished = await self.read_models.unfinished_command_ids(node)
         await self.services.commands.abort_orphans(unfinished, "central system restarted")
 
-    async def status(self) -> dict[str, Any]:
+    def local_status(self) -> dict[str, Any]:
+        """What this node knows without asking the database."""
         stats = self.writer.stats
-        head = stats.last_notification_id
-        positions = await self.read_models.projection_positions()
-        slowest = min(positions.values(), default=head)
         return {
             "status": "ok" if self.started else "starting",
             "node": self.settings.node_name(),
@@ -165,16 +163,25 @@ class System:
                 "events": stats.events,
                 "failed_units": stats.failed_units,
                 "queued_units": self.writer.queued,
-                "last_notification_id": head,
+                "last_notification_id": stats.last_notification_id,
             },
-            "projections": {
-                "mode": self.settings.projections,
-                "positions": positions,
-                "lag_events": max(0, head - slowest),
-                "lag_seconds": round(stats.seconds_behind(slowest, time.time()), 3),
-            },
-            "relay": await self._relay_status(head),
         }
+
+    async def status(self) -> dict[str, Any]:
+        """`local_status` and the projections' and relay's positions (from the database)."""
+        status = self.local_status()
+        stats = self.writer.stats
+        head = stats.last_notification_id
+        positions = await self.read_models.projection_positions()
+        slowest = min(positions.values(), default=head)
+        status["projections"] = {
+            "mode": self.settings.projections,
+            "positions": positions,
+            "lag_events": max(0, head - slowest),
+            "lag_seconds": round(stats.seconds_behind(slowest, time.time()), 3),
+        }
+        status["relay"] = await self._relay_status(head)
+        return status
 
     async def _relay_status(self, head: int) -> dict[str, Any]:
         found = await self.read_models.relay_position()
@@ -282,6 +289,9 @@ def bootstrap(
         max_size=12,
         open=False,
         name="cs-read",
+        # REST callers get a 503 after 5 s rather than waiting the default 30 s for a
+        # connection while PostgreSQL is away (cs.http.errors.DatabaseUnavailableError).
+        timeout=5.0,
     )
     cache = AggregateCache(
         StoreLoader(storage.store, async_pool), maxsize=settings.aggregate_cache_size

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import psycopg
 from aiohttp import web
 from pydantic import ValidationError
 
@@ -84,6 +85,21 @@ class StoreUnavailableError(ApiError):
         return {"Retry-After": str(self.details.get("retry_after_seconds", 5))}
 
 
+class DatabaseUnavailableError(ApiError):
+    """503: PostgreSQL did not answer (down, restarting, or every connection busy)."""
+
+    status, code = 503, "database_unavailable"
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": "5"}
+
+
+def first_line(error: BaseException) -> str:
+    """The first line of an error's message (psycopg's run over several), or its type."""
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
 def _from_validation(error: ValidationError) -> UnprocessableError:
     problems = [
         {
@@ -115,6 +131,10 @@ def translate(error: Exception) -> ApiError | None:
         return StoreUnavailableError(
             f"the change could not be recorded: {error}", retry_after_seconds=5
         )
+    if isinstance(error, psycopg.OperationalError):  # PoolTimeout is one too
+        # Expected while PostgreSQL restarts: a short warning, not a stack trace per request.
+        log.warning("database unavailable: %s", first_line(error))
+        return DatabaseUnavailableError("the database is unreachable; try again shortly")
     return None
 
 

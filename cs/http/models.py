@@ -443,10 +443,15 @@ class CommandRoutingOut(Model):
 
 
 class HealthOut(Model):
-    status: Literal["ok", "starting"]
+    """200 while the database answers; 503 `degraded` (without projections and relay,
+    which live in the database) when it does not within 3 s: no message can be
+    acknowledged then, so a load balancer should send charge points elsewhere."""
+
+    status: Literal["ok", "starting", "degraded"]
     node: str
     connections: int
     writer: WriterStatusOut
-    projections: ProjectionStatusOut
-    relay: RelayStatusOut
+    projections: ProjectionStatusOut | None = None
+    relay: RelayStatusOut | None = None
     command_routing: CommandRoutingOut
+    problems: list[str] = Field(default_factory=list, description="why it is degraded")

@@ -161,7 +161,15 @@ LIST_ERRORS = {"400": "bad cursor", "422": "bad parameter (the field is named)"}
 
 
 PATHS: dict[str, dict[str, Any]] = {
-    "/health": _get("Liveness, write and projection progress", m.HealthOut),
+    "/health": {
+        "get": {
+            **_operation("Liveness, write and projection progress", m.HealthOut),
+            "responses": {
+                "200": _json(m.HealthOut, "OK"),
+                "503": _json(m.HealthOut, "degraded: the database does not answer"),
+            },
+        }
+    },
     "/summary": _get(
         "Counts of charge boxes, connections and active sessions", m.SummaryOut, TENANT
     ),
@@ -560,6 +568,10 @@ ACCESS_ERRORS = {
 }
 
 
+DATABASE_UNAVAILABLE = "the database is unreachable, or the change could not be recorded "
+"(Retry-After); nothing was changed"
+
+
 def _secure(path: str, method: str, operation: dict[str, Any]) -> dict[str, Any]:
     """The operation with the role it needs and the answers of the access middleware."""
     role = required_role(method.upper(), path)
@@ -573,6 +585,7 @@ def _secure(path: str, method: str, operation: dict[str, Any]) -> dict[str, Any]
     responses = dict(operation["responses"])
     for code in codes:
         responses.setdefault(code, _error(ACCESS_ERRORS[code]))
+    responses.setdefault("503", _error(DATABASE_UNAVAILABLE))
     return {
         **operation,
         "description": f"Needs an API key with role `{role.value}` (or higher).",

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Literal
 
+import psycopg
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from cs.domain.ids import DEFAULT_TENANT
 from cs.domain.ocpp16 import RegistrationStatus
 from cs.http.auth import actor
-from cs.http.errors import NotFoundError
+from cs.http.errors import NotFoundError, first_line
 from cs.http.jsonio import json_response
 from cs.http.keys import COMMAND_BUS, SYSTEM
 from cs.http.nodes import refresh_unless_held, tell_holder
 from cs.projections.queries import decode_cursor
 
 TENANT_HEADER = "x-tenant-id"
+HEALTH_DATABASE_TIMEOUT = 3.0  # seconds; load balancers' health checks time out ~5 s
 
 
 def tenant_of(request: web.Request) -> str | None:
@@ -199,11 +202,25 @@ async def put_registration(request: web.Request) -> web.Response:
 
 
 async def health(request: web.Request) -> web.Response:
-    """Liveness and the state of the write and read paths (and of command routing)."""
-    status = await request.app[SYSTEM].status()
+    """Liveness and the state of the write and read paths (and of command routing).
+
+    Bounded: when PostgreSQL does not answer within HEALTH_DATABASE_TIMEOUT the answer
+    is 503 `degraded` with what this node knows by itself, not a hang or a 500.
+    """
+    system = request.app[SYSTEM]
+    code = 200
+    try:
+        async with asyncio.timeout(HEALTH_DATABASE_TIMEOUT):
+            status = await system.status()
+    except (TimeoutError, psycopg.Error) as error:
+        status = system.local_status()
+        status["status"] = "degraded"
+        reason = "no answer in time" if isinstance(error, TimeoutError) else first_line(error)
+        status["problems"] = [f"database: {reason}"]
+        code = 503
     bus = request.app.get(COMMAND_BUS)
     status["command_routing"] = {
         "configured": bus is not None,
         "connected": bool(bus and bus.ready),
     }
-    return json_response(status)
+    return json_response(status, status=code)

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 from openapi_spec_validator import validate as validate_openapi
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from cs.bootstrap import bootstrap
+from cs.config import Settings
 from cs.domain.ocpp16 import ChargePointErrorCode, ChargePointStatus
 from cs.http import models
+from cs.http.app import init_app
 from cs.http.openapi import ChargeBoxPage
 from tests.integration.conftest import base, get_json
 from tests.support.builders import a_boot_notification, a_status_notification
 from tests.support.client import TestChargePoint
+from tests.support.tcpproxy import TcpProxy
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.postgres
@@ -167,3 +175,73 @@ async def test_charge_boxes_are_paginated_with_a_cursor(client: TestClient[Any, 
     status, body = await get_json(client, "/charge-boxes?limit=0")
     assert status == 422
     assert body["problems"][0]["field"] == "limit"
+
+
+class ProxyThread:
+    """A TcpProxy on its own event loop: `bootstrap` blocks the test's loop while it
+    connects, and the proxy must forward meanwhile."""
+
+    def __init__(self, target_port: int) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.port = 0
+        self.proxy: TcpProxy | None = None
+        self.target_port = target_port
+
+    def _run(self, coroutine: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(10)
+
+    def open(self) -> None:
+        self.proxy = self._run(TcpProxy(self.target_port, port=self.port).start())
+        self.port = self.proxy.port
+
+    def close(self) -> None:
+        if self.proxy is not None:
+            self._run(self.proxy.close())
+            self.proxy = None
+
+    def stop(self) -> None:
+        self.close()
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+
+
+async def test_without_the_database_health_is_degraded_and_reads_are_503(
+    database_url: str, tmp_path: Path
+) -> None:
+    """PostgreSQL out of reach (a proxy in front of it, closed): /health answers 503
+    `degraded` instead of hanging, a read answers a JSON 503 with Retry-After instead of
+    a 500, and both recover by themselves when the database is back."""
+    proxy = ProxyThread(int(conninfo_to_dict(database_url).get("port") or 5432))
+    proxy.open()
+    settings = Settings(
+        database_url=make_conninfo(database_url, host="127.0.0.1", port=proxy.port),
+        data_dir=tmp_path,
+        node="in-process",
+        projections="thread",
+        api_auth="off",
+    )
+    try:
+        async with TestClient(TestServer(init_app(bootstrap(settings)))) as client:
+            status, health = await get_json(client, "/health")
+            assert (status, health["status"]) == (200, "ok")
+            proxy.close()  # every link cut, nothing listens: PostgreSQL is away
+            status, health = await get_json(client, "/health")
+            assert (status, health["status"]) == (503, "degraded"), health
+            assert health["problems"][0].startswith("database: ")
+            models.HealthOut.model_validate(health)
+            response = await client.get("/summary")
+            assert response.status == 503
+            assert (await response.json())["code"] == "database_unavailable"
+            assert response.headers["Retry-After"] == "5"
+            proxy.open()  # back, on the same port
+            await eventually(
+                lambda: get_json(client, "/health"),
+                lambda r: r[0] == 200 and r[1]["status"] == "ok",
+                timeout=30,
+                what="healthy again",
+            )
+            assert (await get_json(client, "/summary"))[0] == 200
+    finally:
+        proxy.stop()
