@@ -131,6 +131,10 @@ def translate(error: Exception) -> ApiError | None:
         return StoreUnavailableError(
             f"the change could not be recorded: {error}", retry_after_seconds=5
         )
+    if isinstance(error, psycopg.DataError):
+        # A value from the request PostgreSQL cannot take (U+0000 in text, a number out
+        # of range): the caller's input, not our failure.
+        return BadRequestError(f"a value in the request cannot be stored: {first_line(error)}")
     if isinstance(error, psycopg.OperationalError):  # PoolTimeout is one too
         # Expected while PostgreSQL restarts: a short warning, not a stack trace per request.
         log.warning("database unavailable: %s", first_line(error))

@@ -12,6 +12,7 @@ from cs.domain.ids import DEFAULT_TENANT
 from cs.http.errors import NotFoundError
 from cs.http.jsonio import json_response
 from cs.http.keys import SYSTEM
+from cs.http.sessions import transaction_id_of
 from cs.http.views import tenant_of
 
 
@@ -30,20 +31,13 @@ def _reader(request: web.Request) -> HistoryReader:
     return HistoryReader(system.async_pool, system.store.mapper)
 
 
-def _transaction_id(request: web.Request) -> int:
-    raw = request.match_info["transaction_id"]
-    if not raw.isdigit():
-        raise NotFoundError(f"no session with transaction id {raw!r}")
-    return int(raw)
-
-
 def _page_body(page: Page) -> dict[str, Any]:
     return {"subject": page.subject, "events": page.events, "next_cursor": page.next_cursor}
 
 
 async def session_history(request: web.Request) -> web.Response:
     query = HistoryQuery.model_validate(dict(request.query))
-    transaction_id = _transaction_id(request)
+    transaction_id = transaction_id_of(request)
     page = await _reader(request).session(
         transaction_id, after=query.cursor or 0, limit=query.limit
     )
@@ -75,7 +69,7 @@ def _attachment(document: dict[str, Any], name: str) -> web.Response:
 
 
 async def session_export(request: web.Request) -> web.Response:
-    transaction_id = _transaction_id(request)
+    transaction_id = transaction_id_of(request)
     document = await _reader(request).export_session(transaction_id)
     if document is None:
         raise NotFoundError(f"no session with transaction id {transaction_id}")

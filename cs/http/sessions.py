@@ -100,11 +100,22 @@ async def charge_box_sessions(request: web.Request) -> web.Response:
     return await _page(request, charge_box_id=request.match_info["charge_box_id"])
 
 
-async def get_session(request: web.Request) -> web.Response:
+MAX_TRANSACTION_ID = 2**31 - 1  # ours come from an `integer` sequence (transaction_ids.py)
+
+
+def transaction_id_of(request: web.Request) -> int:
+    """The path's transaction id; 404 for anything that cannot be one we allocated."""
     raw = request.match_info["transaction_id"]
-    if not raw.isdigit():
-        raise NotFoundError(f"no session with transaction id {raw!r}")
-    row = await request.app[SYSTEM].read_models.session(int(raw), tenant_of(request))
+    if not (raw.isdecimal() and len(raw) <= 10 and 0 < int(raw) <= MAX_TRANSACTION_ID):
+        raise NotFoundError(f"no session with transaction id {raw[:40]!r}")
+    return int(raw)
+
+
+async def get_session(request: web.Request) -> web.Response:
+    transaction_id = transaction_id_of(request)
+    row = await request.app[SYSTEM].read_models.session(transaction_id, tenant_of(request))
     if row is None:
-        raise NotFoundError(f"no session with transaction id {raw}", transaction_id=int(raw))
+        raise NotFoundError(
+            f"no session with transaction id {transaction_id}", transaction_id=transaction_id
+        )
     return json_response(session_body(row))

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from eventsourcing.persistence import Mapper, StoredEvent
 from psycopg import Connection, sql
 from psycopg_pool import ConnectionPool
@@ -32,6 +33,30 @@ POSITIONS_DDL = (
     "name text PRIMARY KEY, position bigint NOT NULL DEFAULT 0, "
     "updated_at timestamptz NOT NULL DEFAULT now())"
 )
+
+
+def storable(state: bytes) -> bytes:
+    """An event's state with every U+0000 in its strings replaced by U+FFFD.
+
+    JSON allows U+0000 and a charge point (or a REST caller) may send it in any string,
+    but PostgreSQL text cannot hold it: written to a read model, such an event failed
+    its batch again and again, and every projection stalled behind it. The log keeps
+    what was received (the raw frame included); only the read models show U+FFFD. Other
+    events cost one byte search.
+    """
+    if b"\\u0000" not in state:
+        return state
+    return orjson.dumps(_without_nul(orjson.loads(state)))
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+    return value
 
 
 class PositionConflictError(Exception):
@@ -250,7 +275,7 @@ class ProjectionRunner:
         to_event = self._mapper.to_domain_event
         topics = self._topics
         events = [
-            (nid, to_event(StoredEvent(oid, version, topic, bytes(state))))
+            (nid, to_event(StoredEvent(oid, version, topic, storable(bytes(state)))))
             for nid, oid, version, topic, state in rows
             if topic in topics
         ]

@@ -321,3 +321,44 @@ async def test_a_flood_from_one_connection_does_not_starve_another(client: Clien
         answered = [await flood.receive(timeout=30) for _ in range(1500)]
     assert [frame[1] for frame in answered] == [f"f{n}" for n in range(1500)]  # in order
     assert max(latencies) < 0.5, latencies
+
+
+async def test_a_u0000_in_a_string_is_kept_in_the_log_and_stalls_no_read_model(
+    client: Client, database_url: str
+) -> None:
+    """JSON allows U+0000; PostgreSQL text does not. A charger sending one must not
+    stall the projections of every other charger behind it."""
+    async with await TestChargePoint.connect(base(client), "NUL-1") as cp:
+        boot = a_boot_notification(chargePointVendor="A\u0000B")
+        assert (await cp.call("BootNotification", boot))[0] == 3
+        info = a_status_notification(info="x\u0000y")
+        assert (await cp.call("StatusNotification", info))[0] == 3
+    async with await TestChargePoint.connect(base(client), "AFTER-1") as cp:
+        assert (await cp.call("BootNotification", a_boot_notification()))[0] == 3
+    _, boxes = await eventually(
+        lambda: get_json(client, "/charge-boxes"),
+        lambda r: {"NUL-1", "AFTER-1"} <= {b["charge_box_id"] for b in r[1]["items"]},
+        what="both boxes projected",
+    )
+    nul = next(b for b in boxes["items"] if b["charge_box_id"] == "NUL-1")
+    assert nul["boot"]["charge_point_vendor"] == "A\ufffdB"  # the read model's stand-in
+    with psycopg.connect(database_url) as conn:
+        frames = [
+            row[0]
+            for row in conn.execute(
+                "SELECT convert_from(state, 'UTF8') FROM cs_events "
+                "WHERE topic = 'cs.Connection.FrameReceived'"
+            )
+        ]
+    assert any("A\\\\u0000B" in frame for frame in frames)  # the log kept what was sent
+
+
+async def test_path_values_postgresql_cannot_take_are_4xx_not_500(client: Client) -> None:
+    for path, expected in (
+        ("/charge-boxes/%00", 400),
+        ("/sessions/99999999999999999999", 404),
+        ("/sessions/99999999999999999999/history", 404),
+        ("/sessions/0", 404),
+    ):
+        status, body = await get_json(client, path)
+        assert (status, "error" in body) == (expected, True), (path, body)
