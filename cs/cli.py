@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 import ssl
 import sys
 from collections.abc import Callable
@@ -49,24 +51,52 @@ def serve(settings: Settings) -> int:
     from cs.bootstrap import bootstrap
     from cs.http.app import init_app
 
+    tls = tls_context(settings)
+    # Bound before anything starts: a second instance on a taken port must fail before
+    # it records its start (which closes the connections its node name left open).
+    try:
+        plain = _bind(settings.host, settings.port)
+        secure = (
+            _bind(settings.host, settings.tls_port)
+            if tls is not None and settings.tls_port is not None
+            else None
+        )
+    except OSError as error:
+        log.error("%s (set CS_HOST / CS_PORT / CS_TLS_PORT)", error.strerror or error)
+        return 1
     system = bootstrap(settings)
     app = init_app(system)
-
-    tls = tls_context(settings)
     _use_event_loop(settings.event_loop)
     with contextlib.suppress(web.GracefulExit, KeyboardInterrupt):  # the way to stop
-        asyncio.run(_listen(app, settings, tls))
+        asyncio.run(_listen(app, settings, plain, secure, tls))
     log.info("stopped")
     return 0
 
 
-async def _listen(app: web.Application, settings: Settings, tls: ssl.SSLContext | None) -> None:
-    """Serve `app` on the plain port and, with TLS configured, on the TLS port too."""
+def _bind(host: str, port: int) -> socket.socket:
+    """A listening socket; the backlog absorbs a reconnect storm after a deploy."""
+    family, _, _, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    try:
+        return socket.create_server(address, family=family, backlog=2048)
+    except OSError as error:
+        reason = os.strerror(error.errno) if error.errno else str(error)
+        raise OSError(error.errno, f"cannot listen on {host}:{port}: {reason}") from None
+
+
+async def _listen(
+    app: web.Application,
+    settings: Settings,
+    plain: socket.socket,
+    secure: socket.socket | None,
+    tls: ssl.SSLContext | None,
+) -> None:
+    """Serve `app` on the plain socket and, with TLS configured, on the TLS one too."""
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=15, handle_signals=True)
     await runner.setup()
     try:
-        # backlog: a reconnect storm after a deploy must not overflow the accept queue
-        await web.TCPSite(runner, settings.host, settings.port, backlog=2048).start()
+        await web.SockSite(runner, plain).start()
         log.info(
             "listening on http://%s:%d (OCPP: ws://%s:%d/ocpp/{charge_box_id})",
             settings.host,
@@ -74,11 +104,8 @@ async def _listen(app: web.Application, settings: Settings, tls: ssl.SSLContext 
             settings.host,
             settings.port,
         )
-        if tls is not None and settings.tls_port is not None:
-            site = web.TCPSite(
-                runner, settings.host, settings.tls_port, ssl_context=tls, backlog=2048
-            )
-            await site.start()
+        if secure is not None and tls is not None:
+            await web.SockSite(runner, secure, ssl_context=tls).start()
             log.info(
                 "listening on https://%s:%d (OCPP: wss://%s:%d/ocpp/{charge_box_id})",
                 settings.host,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -154,3 +155,20 @@ async def test_connections_left_open_by_a_killed_server_are_closed_at_restart(
     restarted = start_server(CS_NODE="node-k")
     status, body = await get_json(restarted, "/connections")
     assert (status, body) == (200, {})
+
+
+def test_a_second_instance_on_a_taken_port_exits_before_recording_anything(
+    start_server: Start, database_url: str, tmp_path: Path
+) -> None:
+    """It must fail before it records its start: that would close, in the read models,
+    the connections of the running node whose name it shares."""
+    running = start_server()
+    before = topics(database_url)
+    second = ServerProcess(database_url, tmp_path / "second.log", CS_NODE=running.env["CS_NODE"])
+    second.port = running.port
+    second.env["CS_PORT"] = str(running.port)
+    with pytest.raises(RuntimeError, match="exited with 1"):
+        second.start(timeout=30)
+    assert f"cannot listen on 127.0.0.1:{running.port}" in second.log()
+    assert topics(database_url) == before  # nothing recorded by the second instance
+    assert running.health().get("status") == "ok"
