@@ -50,6 +50,27 @@ _ERROR_FOR_KEYWORD: dict[str, type[OcppError]] = {
 }
 
 
+# OCPP 1.6 integers are 32 bits (its SOAP WSDL types them xs:int). The JSON schemas leave
+# them unbounded, but
+# PostgreSQL's columns are not: a larger value would be stored and then fail every
+# batch of the read model it reaches. Bounds are added at load time; the 1.6 schemas
+# have no minimum or maximum of their own, so breaking one of these is a data type error.
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+
+
+def _bounded(schema: Any) -> Any:
+    """`schema` with 32-bit bounds on every integer, anywhere in it."""
+    if isinstance(schema, list):
+        return [_bounded(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    bounded = {key: _bounded(value) for key, value in schema.items()}
+    if bounded.get("type") == "integer":
+        bounded.setdefault("minimum", INT32_MIN)
+        bounded.setdefault("maximum", INT32_MAX)
+    return bounded
+
+
 def _date_time(value: object) -> bool:
     return not isinstance(value, str) or is_datetime(value)
 
@@ -65,7 +86,7 @@ class PayloadValidator:
         self._schemas: dict[str, dict[str, Any]] = {}
         self._fast: dict[str, Any] = {}
         for path in sorted(schema_dir.glob("*.json")):
-            schema = json.loads(path.read_text(encoding="utf-8-sig"))
+            schema = _bounded(json.loads(path.read_text(encoding="utf-8-sig")))
             self._schemas[path.stem] = schema
             self._fast[path.stem] = jsonschema_rs.validator_for(
                 schema, formats={"date-time": is_datetime}, validate_formats=True
@@ -89,6 +110,14 @@ class PayloadValidator:
         if error is None:  # the two validators disagree: trust the reference one
             return
         where = "/".join(str(part) for part in error.absolute_path) or "(payload)"
+        if error.validator in ("minimum", "maximum") and error.validator_value in (
+            INT32_MIN,
+            INT32_MAX,
+        ):
+            raise TypeConstraintViolation(
+                f"{where}: {error.instance} is not a 32-bit integer (xs:int in OCPP 1.6)",
+                {"field": where, "rule": "type"},
+            )
         raise _ERROR_FOR_KEYWORD.get(str(error.validator), FormationViolation)(
             f"{where}: {error.message}"[:500], {"field": where, "rule": error.validator}
         )
