@@ -179,6 +179,7 @@ class System:
             "positions": positions,
             "lag_events": max(0, head - slowest),
             "lag_seconds": round(stats.seconds_behind(slowest, time.time()), 3),
+            "skipped_events": await self.read_models.projection_skips(),
         }
         status["relay"] = await self._relay_status(head)
         return status

@@ -425,6 +425,11 @@ class ProjectionStatusOut(Model):
     positions: dict[str, int]
     lag_events: int
     lag_seconds: float
+    skipped_events: int = Field(
+        default=0,
+        description="events a read model could not take and skipped (listed in the table "
+        "cs_projection_skips, with the error): should stay 0; alert when it grows",
+    )
 
 
 class RelayStatusOut(Model):

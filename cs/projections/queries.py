@@ -151,6 +151,11 @@ class ReadModels:
         rows = await self._all("SELECT name, position FROM cs_projection_positions")
         return {row["name"]: int(row["position"]) for row in rows}
 
+    async def projection_skips(self) -> int:
+        """How many events a read model could not take (cs.projections.runner.SKIPS_DDL)."""
+        rows = await self._all("SELECT count(*) AS n FROM cs_projection_skips")
+        return int(rows[0]["n"])
+
     async def relay_position(self, name: str = "amqp") -> tuple[int, Any] | None:
         """The outbox relay's position and when it moved, or None if no relay ever ran."""
         rows = await self._all(

@@ -20,14 +20,23 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+import psycopg
 from eventsourcing.persistence import Mapper, StoredEvent
-from psycopg import Connection, sql
+from psycopg import Connection, Cursor, sql
 from psycopg_pool import ConnectionPool
 
 from cs.projections.base import Projection
 
 log = logging.getLogger(__name__)
 
+# Events a read model could not take (a DataError: a value its columns cannot hold), each
+# skipped by that projection alone and recorded here, rather than failing its batch forever.
+SKIPS_DDL = (
+    "CREATE TABLE IF NOT EXISTS cs_projection_skips ("
+    "name text NOT NULL, notification_id bigint NOT NULL, topic text NOT NULL, "
+    "error text NOT NULL, skipped_at timestamptz NOT NULL DEFAULT now(), "
+    "PRIMARY KEY (name, notification_id))"
+)
 POSITIONS_DDL = (
     "CREATE TABLE IF NOT EXISTS cs_projection_positions ("
     "name text PRIMARY KEY, position bigint NOT NULL DEFAULT 0, "
@@ -69,6 +78,7 @@ class RunnerStats:
 
     batches: int = 0
     events: int = 0
+    skipped: int = 0  # events a projection could not take (see SKIPS_DDL)
     positions: dict[str, int] = field(default_factory=dict)
     last_event_at: datetime | None = None  # recorded time of the last applied event
     last_applied_at: datetime | None = None  # wall time it was applied
@@ -128,6 +138,7 @@ class ProjectionRunner:
         with self._pool.connection() as conn, conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(hashtext('cs_projection_ddl'))")
             conn.execute(POSITIONS_DDL)
+            conn.execute(SKIPS_DDL)
             for projection in self.projections:
                 for statement in projection.ddl:
                     conn.execute(statement)
@@ -295,7 +306,19 @@ class ProjectionRunner:
         if position >= last_id:
             return
         topics = projection.topics
-        mine = [e for nid, e in events if position < nid <= last_id and _topic(e) in topics]
+        mine = [(nid, e) for nid, e in events if position < nid <= last_id and _topic(e) in topics]
+        try:
+            self._commit(projection, [e for _, e in mine], position, last_id)
+        except psycopg.DataError:
+            # Deterministic: retrying the batch would fail forever and stall this read
+            # model. Find the event it cannot take and skip it alone, on the record.
+            self._apply_one_by_one(projection, mine, position, last_id)
+        self.stats.positions[projection.name] = last_id
+
+    def _commit(
+        self, projection: Projection, events: Sequence[Any], position: int, new_position: int
+    ) -> None:
+        """Apply `events` and move the position from `position` to `new_position`, atomically."""
         # Pipelined: the batch's statements go out without waiting for each answer.
         with (
             self._pool.connection() as conn,
@@ -306,17 +329,57 @@ class ProjectionRunner:
             # Held until commit: a rebuild or verify takes it to hold this projection still.
             if self._batch_locks:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", (batch_lock(projection.name),))
-            if mine:
-                projection.apply(cursor, mine)
-            cursor.execute(
-                "UPDATE cs_projection_positions SET position = %s, updated_at = now() "
-                "WHERE name = %s AND position = %s",
-                (last_id, projection.name, position),
-            )
+            if events:
+                projection.apply(cursor, events)
+            self._move(cursor, projection.name, position, new_position)
             pipeline.sync()
             if cursor.rowcount != 1:  # inside the transaction: raising rolls it back
                 raise PositionConflictError(projection.name)
-        self.stats.positions[projection.name] = last_id
+
+    def _apply_one_by_one(
+        self, projection: Projection, mine: Sequence[tuple[int, Any]], position: int, last_id: int
+    ) -> None:
+        for nid, event in mine:
+            try:
+                self._commit(projection, [event], position, nid)
+            except psycopg.DataError as error:
+                self._skip(projection, nid, event, error, position)
+            position = nid
+        if position < last_id:
+            self._commit(projection, [], position, last_id)
+
+    def _skip(
+        self, projection: Projection, nid: int, event: Any, error: Exception, position: int
+    ) -> None:
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        log.error(
+            "projection %s skipped event %d (%s): %s; the log keeps it, this read model "
+            "does not show it (cs_projection_skips)",
+            projection.name,
+            nid,
+            _topic(event),
+            reason,
+        )
+        with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
+            if self._batch_locks:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", (batch_lock(projection.name),))
+            cursor.execute(
+                "INSERT INTO cs_projection_skips (name, notification_id, topic, error) "
+                "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                (projection.name, nid, _topic(event), reason[:1000]),
+            )
+            self._move(cursor, projection.name, position, nid)
+            if cursor.rowcount != 1:
+                raise PositionConflictError(projection.name)
+        self.stats.skipped += 1
+
+    @staticmethod
+    def _move(cursor: Cursor[Any], name: str, position: int, new_position: int) -> None:
+        cursor.execute(
+            "UPDATE cs_projection_positions SET position = %s, updated_at = now() "
+            "WHERE name = %s AND position = %s",
+            (new_position, name, position),
+        )
 
     def _load_positions(self) -> None:
         with self._pool.connection() as conn:

@@ -226,6 +226,7 @@ async def test_without_the_database_health_is_degraded_and_reads_are_503(
         async with TestClient(TestServer(init_app(bootstrap(settings)))) as client:
             status, health = await get_json(client, "/health")
             assert (status, health["status"]) == (200, "ok")
+            assert health["projections"]["skipped_events"] == 0
             proxy.close()  # every link cut, nothing listens: PostgreSQL is away
             status, health = await get_json(client, "/health")
             assert (status, health["status"]) == (503, "degraded"), health

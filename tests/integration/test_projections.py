@@ -16,6 +16,7 @@ from cs.domain.chargebox import BootInfo, ChargeBox, StatusReport
 from cs.domain.connection import Connection
 from cs.domain.node import Node
 from cs.domain.ocpp16 import RegistrationStatus
+from cs.projections.base import topics_of
 from cs.projections.charge_boxes import ChargeBoxesProjection
 from cs.projections.connections import ConnectionsProjection
 from cs.projections.runner import ProjectionRunner
@@ -173,3 +174,45 @@ def test_a_node_start_closes_the_connections_its_previous_run_left_open(
     assert query(database_url, "SELECT close_reason, closed_at FROM rm_connections") == [
         ("node restarted", AT + timedelta(minutes=1))
     ]
+
+
+class FragileProjection:
+    """Writes a smallint it cannot always hold: one event it cannot take (a DataError)."""
+
+    name = "fragile"
+    topics = topics_of(ChargeBox.Registered)
+    tables = ("test_fragile",)
+    ddl = ("CREATE TABLE IF NOT EXISTS test_fragile (charge_box_id text PRIMARY KEY, n smallint)",)
+
+    def apply(self, cursor: Any, events: Any) -> None:
+        for event in events:
+            n = 99_999 if event.charge_box_id == "BAD" else 1  # smallint: out of range
+            cursor.execute("INSERT INTO test_fragile VALUES (%s, %s)", (event.charge_box_id, n))
+
+
+def test_an_event_a_read_model_cannot_take_is_skipped_on_the_record_not_retried_forever(
+    store: EventStore, pool: ConnectionPool[Any], database_url: str
+) -> None:
+    save(store, *(ChargeBox.register("t", name, AT) for name in ("A", "BAD", "C")))
+    runner = ProjectionRunner(
+        events_table=store.recorder.events_table_name,  # type: ignore[attr-defined]
+        mapper=store.mapper,
+        pool=pool,
+        projections=[ChargeBoxesProjection(), FragileProjection()],
+    )
+    runner.create_tables()
+    runner.catch_up()
+    assert query(database_url, "SELECT charge_box_id FROM test_fragile ORDER BY 1") == [
+        ("A",),
+        ("C",),
+    ]
+    skips = query(database_url, "SELECT name, topic, error FROM cs_projection_skips")
+    assert [(name, topic) for name, topic, _ in skips] == [("fragile", "cs.ChargeBox.Registered")]
+    assert "out of range" in skips[0][2]
+    assert runner.stats.skipped == 1
+    # The other read model is untouched by it: all three boxes.
+    assert len(query(database_url, "SELECT 1 FROM rm_charge_boxes")) == 3
+    save(store, ChargeBox.register("t", "D", AT))  # and the projection goes on
+    runner.catch_up()
+    assert ("D",) in query(database_url, "SELECT charge_box_id FROM test_fragile")
+    assert runner.stats.skipped == 1
