@@ -11,6 +11,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from cs.app.ports import CommitFailedError
+from cs.describe import one_line
 from cs.http.jsonio import json_response
 from cs.projections.queries import AmbiguousChargeBoxError, BadCursorError
 
@@ -94,12 +95,6 @@ class DatabaseUnavailableError(ApiError):
         return {"Retry-After": "5"}
 
 
-def first_line(error: BaseException) -> str:
-    """The first line of an error's message (psycopg's run over several), or its type."""
-    lines = str(error).strip().splitlines()
-    return lines[0] if lines else type(error).__name__
-
-
 def _from_validation(error: ValidationError) -> UnprocessableError:
     problems = [
         {
@@ -134,10 +129,10 @@ def translate(error: Exception) -> ApiError | None:
     if isinstance(error, psycopg.DataError):
         # A value from the request PostgreSQL cannot take (U+0000 in text, a number out
         # of range): the caller's input, not our failure.
-        return BadRequestError(f"a value in the request cannot be stored: {first_line(error)}")
+        return BadRequestError(f"a value in the request cannot be stored: {one_line(error)}")
     if isinstance(error, psycopg.OperationalError):  # PoolTimeout is one too
         # Expected while PostgreSQL restarts: a short warning, not a stack trace per request.
-        log.warning("database unavailable: %s", first_line(error))
+        log.warning("database unavailable: %s", one_line(error))
         return DatabaseUnavailableError("the database is unreachable; try again shortly")
     return None
 

@@ -9,10 +9,11 @@ import psycopg
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
+from cs.describe import one_line
 from cs.domain.ids import DEFAULT_TENANT
 from cs.domain.ocpp16 import RegistrationStatus
 from cs.http.auth import actor
-from cs.http.errors import NotFoundError, first_line
+from cs.http.errors import NotFoundError
 from cs.http.jsonio import json_response
 from cs.http.keys import COMMAND_BUS, SYSTEM
 from cs.http.nodes import refresh_unless_held, tell_holder
@@ -215,7 +216,7 @@ async def health(request: web.Request) -> web.Response:
     except (TimeoutError, psycopg.Error) as error:
         status = system.local_status()
         status["status"] = "degraded"
-        reason = "no answer in time" if isinstance(error, TimeoutError) else first_line(error)
+        reason = "no answer in time" if isinstance(error, TimeoutError) else one_line(error)
         status["problems"] = [f"database: {reason}"]
         code = 503
     bus = request.app.get(COMMAND_BUS)

@@ -14,7 +14,7 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +25,7 @@ from eventsourcing.persistence import Mapper, StoredEvent
 from psycopg import Connection, Cursor, sql
 from psycopg_pool import ConnectionPool
 
+from cs.describe import one_line
 from cs.projections.base import Projection
 
 log = logging.getLogger(__name__)
@@ -307,8 +308,9 @@ class ProjectionRunner:
             return
         topics = projection.topics
         mine = [(nid, e) for nid, e in events if position < nid <= last_id and _topic(e) in topics]
+        batch = [e for _, e in mine]
         try:
-            self._commit(projection, [e for _, e in mine], position, last_id)
+            self._commit(projection, position, last_id, _applying(projection, batch))
         except psycopg.DataError:
             # Deterministic: retrying the batch would fail forever and stall this read
             # model. Find the event it cannot take and skip it alone, on the record.
@@ -316,9 +318,13 @@ class ProjectionRunner:
         self.stats.positions[projection.name] = last_id
 
     def _commit(
-        self, projection: Projection, events: Sequence[Any], position: int, new_position: int
+        self,
+        projection: Projection,
+        position: int,
+        new_position: int,
+        write: Callable[[Cursor[Any]], object],
     ) -> None:
-        """Apply `events` and move the position from `position` to `new_position`, atomically."""
+        """Run `write` and move the position from `position` to `new_position`, atomically."""
         # Pipelined: the batch's statements go out without waiting for each answer.
         with (
             self._pool.connection() as conn,
@@ -329,9 +335,12 @@ class ProjectionRunner:
             # Held until commit: a rebuild or verify takes it to hold this projection still.
             if self._batch_locks:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", (batch_lock(projection.name),))
-            if events:
-                projection.apply(cursor, events)
-            self._move(cursor, projection.name, position, new_position)
+            write(cursor)
+            cursor.execute(
+                "UPDATE cs_projection_positions SET position = %s, updated_at = now() "
+                "WHERE name = %s AND position = %s",
+                (new_position, projection.name, position),
+            )
             pipeline.sync()
             if cursor.rowcount != 1:  # inside the transaction: raising rolls it back
                 raise PositionConflictError(projection.name)
@@ -341,17 +350,18 @@ class ProjectionRunner:
     ) -> None:
         for nid, event in mine:
             try:
-                self._commit(projection, [event], position, nid)
+                self._commit(projection, position, nid, _applying(projection, [event]))
             except psycopg.DataError as error:
                 self._skip(projection, nid, event, error, position)
             position = nid
         if position < last_id:
-            self._commit(projection, [], position, last_id)
+            self._commit(projection, position, last_id, _applying(projection, []))
 
     def _skip(
         self, projection: Projection, nid: int, event: Any, error: Exception, position: int
     ) -> None:
-        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        """Move past event `nid` without applying it, recording it and why."""
+        reason = one_line(error)
         log.error(
             "projection %s skipped event %d (%s): %s; the log keeps it, this read model "
             "does not show it (cs_projection_skips)",
@@ -360,26 +370,17 @@ class ProjectionRunner:
             _topic(event),
             reason,
         )
-        with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
-            if self._batch_locks:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", (batch_lock(projection.name),))
-            cursor.execute(
+        self._commit(
+            projection,
+            position,
+            nid,
+            lambda cursor: cursor.execute(
                 "INSERT INTO cs_projection_skips (name, notification_id, topic, error) "
                 "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
                 (projection.name, nid, _topic(event), reason[:1000]),
-            )
-            self._move(cursor, projection.name, position, nid)
-            if cursor.rowcount != 1:
-                raise PositionConflictError(projection.name)
-        self.stats.skipped += 1
-
-    @staticmethod
-    def _move(cursor: Cursor[Any], name: str, position: int, new_position: int) -> None:
-        cursor.execute(
-            "UPDATE cs_projection_positions SET position = %s, updated_at = now() "
-            "WHERE name = %s AND position = %s",
-            (new_position, name, position),
+            ),
         )
+        self.stats.skipped += 1
 
     def _load_positions(self) -> None:
         with self._pool.connection() as conn:
@@ -408,6 +409,16 @@ def batch_lock(name: str) -> int:
     return int.from_bytes(
         hashlib.sha256(f"cs_projection:{name}".encode()).digest()[:8], "big", signed=True
     )
+
+
+def _applying(projection: Projection, events: Sequence[Any]) -> Callable[[Cursor[Any]], None]:
+    """What a batch writes: the projection's rows for `events` (nothing for none)."""
+
+    def write(cursor: Cursor[Any]) -> None:
+        if events:
+            projection.apply(cursor, events)
+
+    return write
 
 
 def _topic(event: Any) -> str:

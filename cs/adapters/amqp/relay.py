@@ -49,6 +49,7 @@ from cs.adapters.amqp.contract import (
 )
 from cs.adapters.eventstore import EventStore, eventstore_env
 from cs.config import Settings
+from cs.describe import one_line
 from cs.domain.connection import Connection
 from cs.domain.session import ChargingSession
 
@@ -336,7 +337,7 @@ class OutboxRelay:
                     log.warning(
                         "relay %r: database unavailable (%s); retrying in %.1fs",
                         self._name,
-                        _one_line(error),
+                        one_line(error),
                         delay,
                     )
                     await self._resign()
@@ -400,7 +401,7 @@ class OutboxRelay:
                 if self._notify_channel is None:
                     await conn.execute("SELECT 1")
         except (psycopg.Error, OSError) as error:
-            log.warning("relay %r: lost the leader session (%s)", self._name, _one_line(error))
+            log.warning("relay %r: lost the leader session (%s)", self._name, one_line(error))
             self._leadership_lost = True
             self._wakeup.set()
 
@@ -574,7 +575,7 @@ class OutboxRelay:
                 raise
             except Exception as error:
                 self.stats.retries += 1
-                self.stats.last_error = f"broker: {_one_line(error)}"
+                self.stats.last_error = f"broker: {one_line(error)}"
                 delay = self._backoff(attempt)
                 attempt += 1
                 self._broker_failures += 1
@@ -584,7 +585,7 @@ class OutboxRelay:
                     self._name,
                     self._failure_kind(),
                     masked_url(self._amqp_url),
-                    _one_line(error) or type(error).__name__,
+                    one_line(error),
                     len(messages),
                     delay,
                 )
@@ -606,13 +607,13 @@ class OutboxRelay:
             delay = self._backoff(self._broker_failures)
             self._broker_failures += 1
             self._next_idle_attempt = time.monotonic() + delay
-            self.stats.last_error = f"broker: {_one_line(error)}"
+            self.stats.last_error = f"broker: {one_line(error)}"
             log.warning(
                 "relay %r: %s at %s: %s; retrying in %.1fs (events wait in the store)",
                 self._name,
                 self._failure_kind(),
                 masked_url(self._amqp_url),
-                _one_line(error) or type(error).__name__,
+                one_line(error),
                 delay,
             )
             await self._close_broker()
@@ -825,10 +826,6 @@ def masked_url(url: str) -> str:
         if parsed.password:
             return str(parsed.with_password("***"))
     return url
-
-
-def _one_line(error: BaseException) -> str:
-    return " ".join(str(error).split())
 
 
 async def run_relay(settings: Settings, *, parent_pid: int | None = None) -> None:
