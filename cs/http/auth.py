@@ -31,9 +31,10 @@ import psycopg_pool
 from aiohttp import hdrs, web
 
 from cs.adapters.api_keys import ApiKey, AsyncKeyTable, NewKey, Role, parse
-from cs.bootstrap import System
+from cs.app.ports import Clock
+from cs.config import Settings
 from cs.http.errors import ApiError, Handler, UnavailableError
-from cs.http.keys import SYSTEM
+from cs.http.keys import API_KEYS, CLOCK, SETTINGS
 
 log = logging.getLogger(__name__)
 
@@ -251,8 +252,7 @@ def _seconds(wait: float) -> int:
 class Access:
     """The access policy of one node: who may call what, how often, with how much."""
 
-    def __init__(self, system: System, table: AsyncKeyTable) -> None:
-        settings = system.settings
+    def __init__(self, settings: Settings, clock: Clock, table: AsyncKeyTable) -> None:
         self.enabled = settings.api_auth == "on"
         self.table = table
         self.keys = KeyCache(table, settings.api_key_cache_seconds)
@@ -261,7 +261,7 @@ class Access:
         self.failures = TokenBuckets(
             settings.api_auth_failure_rate, settings.api_auth_failure_burst
         )
-        self._clock = system.clock
+        self._clock = clock
         self._touched: dict[str, float] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -374,8 +374,7 @@ async def access_middleware(request: web.Request, handler: Handler) -> web.Strea
 
 def setup_access(app: web.Application) -> None:
     """Install the access middleware and, at start, the first admin key (or the warning)."""
-    system = app[SYSTEM]
-    app[ACCESS] = Access(system, AsyncKeyTable(system.async_pool))
+    app[ACCESS] = Access(app[SETTINGS], app[CLOCK], app[API_KEYS])
     app.middlewares.append(access_middleware)
     app.on_startup.append(_on_startup)
 
@@ -383,7 +382,7 @@ def setup_access(app: web.Application) -> None:
 async def _on_startup(app: web.Application) -> None:
     """After the system started: create and print a first admin key, or warn that auth is off."""
     access = app[ACCESS]
-    settings = app[SYSTEM].settings
+    settings = app[SETTINGS]
     if not access.enabled:
         exposed = "" if _is_loopback(settings.host) else f" AND LISTENING ON {settings.host}"
         log.warning(
