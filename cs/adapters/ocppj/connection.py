@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from cs.adapters.ocpp16.throttle import MessageRate
 from cs.adapters.ocppj import frames
 from cs.adapters.ocppj.calls import OutgoingCalls
 from cs.adapters.ocppj.dialect import Dialect
 from cs.adapters.ocppj.errors import InternalError, RpcError, SecurityError
+from cs.adapters.ocppj.throttle import MessageRate
 from cs.adapters.ocppj.transport import RejectedFrameError, Transport
 from cs.adapters.ocppj.wire import SessionEndedError, Wire
 from cs.app.commands.calls import OutgoingCall

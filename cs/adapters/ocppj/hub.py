@@ -10,9 +10,9 @@ from uuid import uuid4
 
 from aiohttp import web
 
-from cs.adapters.ocpp16.throttle import FloodError
 from cs.adapters.ocppj.connection import ConnectionSettings, StationConnection
 from cs.adapters.ocppj.dialect import Dialect
+from cs.adapters.ocppj.throttle import FloodError
 from cs.adapters.ocppj.transport import RejectedFrameError, TransportClosedError, WebSocketTransport
 from cs.adapters.ocppj.wire import SessionEndedError
 from cs.app.ports import Clock
