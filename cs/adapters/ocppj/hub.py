@@ -58,6 +58,10 @@ class StationHub:
         """The OCPP-J subprotocols this node speaks, most preferred first."""
         return tuple(self._dialects)
 
+    def dialect(self, subprotocol: str) -> Dialect:
+        """The dialect served for `subprotocol` (KeyError if we do not speak it)."""
+        return self._dialects[subprotocol]
+
     def __len__(self) -> int:
         return len(self._live)
 
