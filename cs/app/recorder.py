@@ -14,7 +14,7 @@ the recorder right after the use case returns, in the same step of the event loo
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -42,9 +42,9 @@ class MessageContext:
     frame: str
     message_id: str
     received_at: datetime
-    action: str | None = None
-    response_to: str | None = None
-    unit: UnitOfWork = field(default_factory=UnitOfWork)
+    action: str | None
+    response_to: str | None
+    unit: UnitOfWork
 
     @property
     def tenant_id(self) -> str:
