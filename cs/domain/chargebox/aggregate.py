@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import Any
 
 from eventsourcing.domain import Aggregate
 
@@ -56,80 +56,43 @@ class ChargeBox(
     TOPIC = "cs.ChargeBox"
 
     # Every event, by part. eventsourcing uses the event classes of this class body as
-    # they are (they subclass `Event`) and registers their explicit topics from here.
-    # mypy takes a class attribute for a type only when it is marked as an alias, and a
-    # runtime annotation would make eventsourcing process the aggregate as a dataclass:
-    # hence two alike branches. One missing at runtime leaves its topic unregistered
-    # (`trigger_event` refuses it, tests/unit/test_event_versions.py fails); one missing
-    # for mypy fails type checking wherever the event is used.
-    if TYPE_CHECKING:
-        Event: TypeAlias = part.Event
-        Created: TypeAlias = registration.Created
-        Registered: TypeAlias = registration.Registered
-        RegistrationChanged: TypeAlias = registration.RegistrationChanged
-        SecurityConfigured: TypeAlias = registration.SecurityConfigured
+    # they are (they subclass `Event`) and registers their explicit topics from here:
+    # one missing leaves its topic unregistered (`trigger_event` refuses it, and
+    # tests/unit/test_event_versions.py fails). For mypy these are variables, not
+    # types: annotate with the part's class (`boot.Booted`), as the projections do.
+    Event = part.Event
+    Created = registration.Created
+    Registered = registration.Registered
+    RegistrationChanged = registration.RegistrationChanged
+    SecurityConfigured = registration.SecurityConfigured
 
-        Booted: TypeAlias = boot.Booted
-        StatusNotified: TypeAlias = boot.StatusNotified
+    Booted = boot.Booted
+    StatusNotified = boot.StatusNotified
 
-        TransactionStarted: TypeAlias = transactions.TransactionStarted
-        TransactionEnded: TypeAlias = transactions.TransactionEnded
-        MeterValuesReported: TypeAlias = transactions.MeterValuesReported
-        UnknownTransactionStopped: TypeAlias = transactions.UnknownTransactionStopped
+    TransactionStarted = transactions.TransactionStarted
+    TransactionEnded = transactions.TransactionEnded
+    MeterValuesReported = transactions.MeterValuesReported
+    UnknownTransactionStopped = transactions.UnknownTransactionStopped
 
-        RemoteStartAccepted: TypeAlias = remote_starts.RemoteStartAccepted
-        RemoteStartLinked: TypeAlias = remote_starts.RemoteStartLinked
+    RemoteStartAccepted = remote_starts.RemoteStartAccepted
+    RemoteStartLinked = remote_starts.RemoteStartLinked
 
-        ReservationMade: TypeAlias = reservations.ReservationMade
-        ReservationEnded: TypeAlias = reservations.ReservationEnded
+    ReservationMade = reservations.ReservationMade
+    ReservationEnded = reservations.ReservationEnded
 
-        Reported: TypeAlias = reports.Reported
-        SecurityEventReported: TypeAlias = reports.SecurityEventReported
-        CertificateSigningRequested: TypeAlias = reports.CertificateSigningRequested
-        DataTransferred: TypeAlias = reports.DataTransferred
+    Reported = reports.Reported
+    SecurityEventReported = reports.SecurityEventReported
+    CertificateSigningRequested = reports.CertificateSigningRequested
+    DataTransferred = reports.DataTransferred
 
-        ConfigurationReported: TypeAlias = configuration.ConfigurationReported
-        ConfigurationChanged: TypeAlias = configuration.ConfigurationChanged
+    ConfigurationReported = configuration.ConfigurationReported
+    ConfigurationChanged = configuration.ConfigurationChanged
 
-        LocalListSent: TypeAlias = local_list.LocalListSent
-        LocalListVersionReported: TypeAlias = local_list.LocalListVersionReported
+    LocalListSent = local_list.LocalListSent
+    LocalListVersionReported = local_list.LocalListVersionReported
 
-        ChargingProfileSet: TypeAlias = charging_profiles.ChargingProfileSet
-        ChargingProfilesCleared: TypeAlias = charging_profiles.ChargingProfilesCleared
-    else:
-        Event = part.Event
-        Created = registration.Created
-        Registered = registration.Registered
-        RegistrationChanged = registration.RegistrationChanged
-        SecurityConfigured = registration.SecurityConfigured
-
-        Booted = boot.Booted
-        StatusNotified = boot.StatusNotified
-
-        TransactionStarted = transactions.TransactionStarted
-        TransactionEnded = transactions.TransactionEnded
-        MeterValuesReported = transactions.MeterValuesReported
-        UnknownTransactionStopped = transactions.UnknownTransactionStopped
-
-        RemoteStartAccepted = remote_starts.RemoteStartAccepted
-        RemoteStartLinked = remote_starts.RemoteStartLinked
-
-        ReservationMade = reservations.ReservationMade
-        ReservationEnded = reservations.ReservationEnded
-
-        Reported = reports.Reported
-        SecurityEventReported = reports.SecurityEventReported
-        CertificateSigningRequested = reports.CertificateSigningRequested
-        DataTransferred = reports.DataTransferred
-
-        ConfigurationReported = configuration.ConfigurationReported
-        ConfigurationChanged = configuration.ConfigurationChanged
-
-        LocalListSent = local_list.LocalListSent
-        LocalListVersionReported = local_list.LocalListVersionReported
-
-        ChargingProfileSet = charging_profiles.ChargingProfileSet
-        ChargingProfilesCleared = charging_profiles.ChargingProfilesCleared
+    ChargingProfileSet = charging_profiles.ChargingProfileSet
+    ChargingProfilesCleared = charging_profiles.ChargingProfilesCleared
 
     def __init__(self, tenant_id: str, charge_box_id: str) -> None:
         self.tenant_id = tenant_id
