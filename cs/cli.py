@@ -177,13 +177,16 @@ def _project(settings: Settings, _: argparse.Namespace) -> int:
     """Run the projections until SIGINT/SIGTERM (as `cs serve` does with CS_PROJECTIONS=process)."""
     import signal
 
+    from cs.adapters.child import ParentWatch, parent_pid
     from cs.adapters.storage import open_storage
 
     storage = open_storage(settings)
     runner = storage.runner
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: runner.request_stop())
-    _stop_with_parent(runner.request_stop)
+    parent = parent_pid()  # set when `cs serve` runs it as a child
+    if parent is not None:
+        ParentWatch(parent, runner.request_stop, what="the projections").start()
     log.info("projections running (%d read models)", len(runner.projections))
     try:
         runner.run_until_stopped()
@@ -194,36 +197,15 @@ def _project(settings: Settings, _: argparse.Namespace) -> int:
 
 def _relay(settings: Settings, _: argparse.Namespace) -> int:
     """Publish the event log to RabbitMQ until SIGINT/SIGTERM (one relay per database leads)."""
-    import os
-
     from cs.adapters.amqp.relay import RelayConfigError, run_relay
+    from cs.adapters.child import parent_pid
 
-    parent = os.environ.get("CS_PARENT_PID")  # set when `cs serve` runs it as a child
-    try:
-        asyncio.run(run_relay(settings, parent_pid=int(parent) if parent else None))
+    try:  # CS_PARENT_PID is set when `cs serve` runs it as a child
+        asyncio.run(run_relay(settings, parent_pid=parent_pid()))
     except RelayConfigError as error:
         print(f"cs relay: {error}", file=sys.stderr)
         return 2
     return 0
-
-
-def _stop_with_parent(stop: Callable[[], None]) -> None:
-    """A child of `cs serve` (CS_PARENT_PID set) stops when its parent is gone, even killed."""
-    import os
-    import threading
-    import time
-
-    parent = os.environ.get("CS_PARENT_PID")
-    if not parent:
-        return
-
-    def watch() -> None:
-        while os.getppid() == int(parent):
-            time.sleep(0.5)
-        log.warning("parent process %s is gone; stopping", parent)
-        stop()
-
-    threading.Thread(target=watch, name="cs-parent-watch", daemon=True).start()
 
 
 def _add_sim_parser(commands: Any) -> None:

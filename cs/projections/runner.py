@@ -5,72 +5,47 @@ events it subscribes to and moves its position forward in the same transaction, 
 crash at any point replays no event twice and skips none. Positions only move forward
 and only from the value this runner read: two runners on one database cannot both
 apply a batch (the second one's update finds a changed position and rolls back).
+
+Leadership, wake-ups and positions come from the shared log follower
+(`cs.adapters.follower`); one transaction per projection and batch from `batches`;
+events a read model cannot take are skipped on the record (`skips`).
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
 import psycopg
-from eventsourcing.persistence import Mapper, StoredEvent
-from psycopg import Connection, Cursor, sql
+from eventsourcing.persistence import Mapper
+from psycopg import Connection
 from psycopg_pool import ConnectionPool
 
-from cs.describe import one_line
+from cs.adapters.follower import PositionConflictError
 from cs.projections.base import Projection
+from cs.projections.batches import BatchCommitter, applying, batch_lock, topic_of
+from cs.projections.leadership import LEADER_LOCK, POSITIONS, POSITIONS_DDL, runner_leadership
+from cs.projections.reading import LogBatchReader
+from cs.projections.skips import SKIPS_DDL, apply_one_by_one
+from cs.projections.storable import storable
+
+__all__ = [
+    "LEADER_LOCK",
+    "POSITIONS_DDL",
+    "SKIPS_DDL",
+    "PositionConflictError",
+    "ProjectionRunner",
+    "RunnerStats",
+    "batch_lock",
+    "storable",
+]
 
 log = logging.getLogger(__name__)
-
-# Events a read model could not take (a DataError: a value its columns cannot hold), each
-# skipped by that projection alone and recorded here, rather than failing its batch forever.
-SKIPS_DDL = (
-    "CREATE TABLE IF NOT EXISTS cs_projection_skips ("
-    "name text NOT NULL, notification_id bigint NOT NULL, topic text NOT NULL, "
-    "error text NOT NULL, skipped_at timestamptz NOT NULL DEFAULT now(), "
-    "PRIMARY KEY (name, notification_id))"
-)
-POSITIONS_DDL = (
-    "CREATE TABLE IF NOT EXISTS cs_projection_positions ("
-    "name text PRIMARY KEY, position bigint NOT NULL DEFAULT 0, "
-    "updated_at timestamptz NOT NULL DEFAULT now())"
-)
-
-
-def storable(state: bytes) -> bytes:
-    """An event's state with every U+0000 in its strings replaced by U+FFFD.
-
-    JSON allows U+0000 and a charge point (or a REST caller) may send it in any string,
-    but PostgreSQL text cannot hold it: written to a read model, such an event failed
-    its batch again and again, and every projection stalled behind it. The log keeps
-    what was received (the raw frame included); only the read models show U+FFFD. Other
-    events cost one byte search.
-    """
-    if b"\\u0000" not in state:
-        return state
-    return orjson.dumps(_without_nul(orjson.loads(state)))
-
-
-def _without_nul(value: Any) -> Any:
-    if isinstance(value, str):
-        return value.replace("\x00", "\ufffd")
-    if isinstance(value, list):
-        return [_without_nul(item) for item in value]
-    if isinstance(value, dict):
-        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
-    return value
-
-
-class PositionConflictError(Exception):
-    """Another runner moved a projection's position; this batch was rolled back."""
 
 
 @dataclass
@@ -85,8 +60,15 @@ class RunnerStats:
     last_applied_at: datetime | None = None  # wall time it was applied
     lag_seconds: float = 0.0
 
-
-LEADER_LOCK = 0x63735F70726F6A  # pg advisory lock key: one active runner per database
+    def record_lag(self, last_event: Any | None) -> None:
+        """After a batch: how old its last event was when applied (0 with nothing new)."""
+        now = datetime.now(UTC)
+        if last_event is not None:
+            self.last_event_at = last_event.timestamp
+            self.last_applied_at = now
+            self.lag_seconds = max(0.0, (now - last_event.timestamp).total_seconds())
+        else:
+            self.lag_seconds = 0.0
 
 
 class ProjectionRunner:
@@ -112,42 +94,30 @@ class ProjectionRunner:
         channel: str | None = None,
         batch_locks: bool = True,
     ) -> None:
-        self._select = sql.SQL(
-            "SELECT notification_id, originator_id, originator_version, topic, state "
-            "FROM {table} WHERE notification_id > %s AND notification_id <= %s "
-            "ORDER BY notification_id LIMIT %s"
-        ).format(table=sql.Identifier(*events_table.split(".")))
-        self._mapper = mapper
         self._pool = pool
         self.projections = list(projections)
-        self._batch_size = batch_size
         self._poll_interval = poll_interval
-        self._topics = {topic for p in self.projections for topic in p.topics}
+        self._reader = LogBatchReader(
+            events_table=events_table,
+            mapper=mapper,
+            pool=pool,
+            topics={topic for p in self.projections for topic in p.topics},
+            batch_size=batch_size,
+        )
+        self._batches = BatchCommitter(pool, batch_locks=batch_locks)
         self._wakeup = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
-        self._listener: threading.Thread | None = None
-        self._conninfo = conninfo
-        self._channel = channel
-        self._batch_locks = batch_locks  # off for scratch rebuilds: the lock is the live one's
-        self._leader: Connection[Any] | None = None
-        self._leader_checked = 0.0
+        # Without a DSN there is no leader lock: this runner always leads (tests, rebuilds).
+        self._leadership = runner_leadership(conninfo, channel, self.wake) if conninfo else None
         self.stats = RunnerStats()
 
     def create_tables(self) -> None:
         """Create the read-model tables and position rows (idempotent)."""
-        with self._pool.connection() as conn, conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(hashtext('cs_projection_ddl'))")
-            conn.execute(POSITIONS_DDL)
-            conn.execute(SKIPS_DDL)
-            for projection in self.projections:
-                for statement in projection.ddl:
-                    conn.execute(statement)
-                conn.execute(
-                    "INSERT INTO cs_projection_positions (name) VALUES (%s) "
-                    "ON CONFLICT (name) DO NOTHING",
-                    (projection.name,),
-                )
+        names = [p.name for p in self.projections]
+        ddl = [SKIPS_DDL, *(statement for p in self.projections for statement in p.ddl)]
+        with self._pool.connection() as conn:
+            POSITIONS.create(conn, names, also=ddl)
         self._load_positions()
 
     def catch_up(self, timeout: float = 600.0, *, until: Mapping[str, int] | None = None) -> None:
@@ -170,17 +140,16 @@ class ProjectionRunner:
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="cs-projections", daemon=True)
         self._thread.start()
-        if self._conninfo and self._channel:
-            self._listener = threading.Thread(target=self._listen, name="cs-listen", daemon=True)
-            self._listener.start()
+        if self._leadership is not None:
+            self._leadership.start()
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stopping.set()
         self._wakeup.set()
-        for thread in (self._thread, self._listener):
-            if thread is not None:
-                thread.join(timeout)
-        self._resign()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        if self._leadership is not None:
+            self._leadership.stop(timeout)
 
     def request_stop(self) -> None:
         """Ask a runner in `run_until_stopped` to finish (signal handlers may call this)."""
@@ -193,14 +162,19 @@ class ProjectionRunner:
         self.stop()
 
     def wake(self, _notification_id: int = 0) -> None:
-        """Called by the writer after a commit (any thread)."""
+        """Called by the writer after a commit, and on NOTIFY or a change of leader (any thread)."""
         self._wakeup.set()
 
     def _run(self) -> None:
+        term: int | None = None
         while not self._stopping.is_set():
-            if not self._lead():
-                self._stopping.wait(2.0)  # another runner leads; take over if it goes
+            current = self._term()
+            if current is None:  # another runner leads; the leadership wakes us if we do
+                self._wait()
                 continue
+            if current != term:  # leading anew: the positions may have moved meanwhile
+                term = current
+                self._load_positions_quietly()
             try:
                 progressed = self.step()
             except Exception as error:  # keep serving; the batch rolled back
@@ -209,59 +183,14 @@ class ProjectionRunner:
                 self._stopping.wait(1.0)
                 continue
             if not progressed:
-                self._wakeup.wait(self._poll_interval)
-                self._wakeup.clear()
+                self._wait()
 
-    def _lead(self) -> bool:
-        """Hold the leader lock on a dedicated session (without a DSN: always lead)."""
-        if self._conninfo is None:
-            return True
-        if self._leader is not None and not self._leader.closed:
-            if time.monotonic() - self._leader_checked < 5.0:
-                return True
-            try:  # a session that died silently has lost the lock: find out
-                self._leader.execute("SELECT 1")
-                self._leader_checked = time.monotonic()
-                return True
-            except Exception:
-                self._resign()
-        try:
-            conn = Connection.connect(self._conninfo, autocommit=True)
-            row = conn.execute("SELECT pg_try_advisory_lock(%s)", (LEADER_LOCK,)).fetchone()
-        except Exception as error:
-            log.warning("projections: cannot reach the database: %s", error)
-            return False
-        if row and row[0]:
-            self._leader = conn
-            self._leader_checked = time.monotonic()
-            log.info("projections: this runner leads")
-            self._load_positions_quietly()
-            return True
-        conn.close()
-        return False
+    def _term(self) -> int | None:
+        return 0 if self._leadership is None else self._leadership.term
 
-    def _resign(self) -> None:
-        if self._leader is not None:
-            with contextlib.suppress(Exception):
-                self._leader.close()
-            self._leader = None
-
-    def _listen(self) -> None:
-        """Wake on NOTIFY from any writer; reconnect when the connection drops."""
-        if self._conninfo is None or self._channel is None:
-            return
-        while not self._stopping.is_set():
-            try:
-                with Connection.connect(self._conninfo, autocommit=True) as conn:
-                    conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self._channel)))
-                    while not self._stopping.is_set():
-                        for _ in conn.notifies(timeout=0.2, stop_after=1):
-                            self._wakeup.set()
-                        if self._leader is not None and self._leader.closed:
-                            self._leader = None
-            except Exception as error:
-                log.warning("projections: listen failed (%s); retrying", error)
-                self._stopping.wait(1.0)
+    def _wait(self) -> None:
+        self._wakeup.wait(self._poll_interval)
+        self._wakeup.clear()
 
     def step(self, *, until: Mapping[str, int] | None = None) -> bool:
         """Apply one batch; False when there was nothing new (up to `until`)."""
@@ -273,31 +202,18 @@ class ProjectionRunner:
         ]
         if not behind:
             return False
-        start = min(behind)
         stop = max((limit for limit in limits.values() if limit is not None), default=None)
-        with self._pool.connection() as conn:
-            rows = conn.execute(
-                self._select,
-                (start, stop if stop is not None else 2**62, self._batch_size),
-                prepare=True,
-            ).fetchall()
-        if not rows:
-            self._update_lag(None)
+        batch = self._reader.read(min(behind), stop)
+        if batch is None:
+            self.stats.record_lag(None)
             return False
-        to_event = self._mapper.to_domain_event
-        topics = self._topics
-        events = [
-            (nid, to_event(StoredEvent(oid, version, topic, storable(bytes(state)))))
-            for nid, oid, version, topic, state in rows
-            if topic in topics
-        ]
-        last_id = rows[-1][0]
         for projection in self.projections:
             limit = limits.get(projection.name)
-            self._apply(projection, events, last_id if limit is None else min(last_id, limit))
+            last_id = batch.last_id if limit is None else min(batch.last_id, limit)
+            self._apply(projection, batch.events, last_id)
         self.stats.batches += 1
-        self.stats.events += len(rows)
-        self._update_lag(events[-1][1] if events else None)
+        self.stats.events += batch.rows
+        self.stats.record_lag(batch.events[-1][1] if batch.events else None)
         return True
 
     def _apply(
@@ -307,119 +223,29 @@ class ProjectionRunner:
         if position >= last_id:
             return
         topics = projection.topics
-        mine = [(nid, e) for nid, e in events if position < nid <= last_id and _topic(e) in topics]
-        batch = [e for _, e in mine]
+        mine = [
+            (nid, e) for nid, e in events if position < nid <= last_id and topic_of(e) in topics
+        ]
         try:
-            self._commit(projection, position, last_id, _applying(projection, batch))
+            write = applying(projection, [e for _, e in mine])
+            self._batches.commit(projection, position, last_id, write)
         except psycopg.DataError:
             # Deterministic: retrying the batch would fail forever and stall this read
             # model. Find the event it cannot take and skip it alone, on the record.
-            self._apply_one_by_one(projection, mine, position, last_id)
+            apply_one_by_one(
+                self._batches, projection, mine, position, last_id, skipped=self._count_skip
+            )
         self.stats.positions[projection.name] = last_id
 
-    def _commit(
-        self,
-        projection: Projection,
-        position: int,
-        new_position: int,
-        write: Callable[[Cursor[Any]], object],
-    ) -> None:
-        """Run `write` and move the position from `position` to `new_position`, atomically."""
-        # Pipelined: the batch's statements go out without waiting for each answer.
-        with (
-            self._pool.connection() as conn,
-            conn.transaction(),
-            conn.pipeline() as pipeline,
-            conn.cursor() as cursor,
-        ):
-            # Held until commit: a rebuild or verify takes it to hold this projection still.
-            if self._batch_locks:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", (batch_lock(projection.name),))
-            write(cursor)
-            cursor.execute(
-                "UPDATE cs_projection_positions SET position = %s, updated_at = now() "
-                "WHERE name = %s AND position = %s",
-                (new_position, projection.name, position),
-            )
-            pipeline.sync()
-            if cursor.rowcount != 1:  # inside the transaction: raising rolls it back
-                raise PositionConflictError(projection.name)
-
-    def _apply_one_by_one(
-        self, projection: Projection, mine: Sequence[tuple[int, Any]], position: int, last_id: int
-    ) -> None:
-        for nid, event in mine:
-            try:
-                self._commit(projection, position, nid, _applying(projection, [event]))
-            except psycopg.DataError as error:
-                self._skip(projection, nid, event, error, position)
-            position = nid
-        if position < last_id:
-            self._commit(projection, position, last_id, _applying(projection, []))
-
-    def _skip(
-        self, projection: Projection, nid: int, event: Any, error: Exception, position: int
-    ) -> None:
-        """Move past event `nid` without applying it, recording it and why."""
-        reason = one_line(error)
-        log.error(
-            "projection %s skipped event %d (%s): %s; the log keeps it, this read model "
-            "does not show it (cs_projection_skips)",
-            projection.name,
-            nid,
-            _topic(event),
-            reason,
-        )
-        self._commit(
-            projection,
-            position,
-            nid,
-            lambda cursor: cursor.execute(
-                "INSERT INTO cs_projection_skips (name, notification_id, topic, error) "
-                "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                (projection.name, nid, _topic(event), reason[:1000]),
-            ),
-        )
+    def _count_skip(self) -> None:
         self.stats.skipped += 1
 
     def _load_positions(self) -> None:
         with self._pool.connection() as conn:
-            rows = conn.execute("SELECT name, position FROM cs_projection_positions").fetchall()
-        known = {row[0]: int(row[1]) for row in rows}
-        self.stats.positions = {p.name: known.get(p.name, 0) for p in self.projections}
+            self.stats.positions = POSITIONS.load(conn, [p.name for p in self.projections])
 
     def _load_positions_quietly(self) -> None:
         try:
             self._load_positions()
-        except Exception as error:
+        except Exception as error:  # the next batch tries again; its failure is logged
             log.debug("could not reload positions: %s", error)
-
-    def _update_lag(self, last_event: Any | None) -> None:
-        now = datetime.now(UTC)
-        if last_event is not None:
-            self.stats.last_event_at = last_event.timestamp
-            self.stats.last_applied_at = now
-            self.stats.lag_seconds = max(0.0, (now - last_event.timestamp).total_seconds())
-        else:
-            self.stats.lag_seconds = 0.0
-
-
-def batch_lock(name: str) -> int:
-    """The advisory lock every batch of projection `name` holds while it commits."""
-    return int.from_bytes(
-        hashlib.sha256(f"cs_projection:{name}".encode()).digest()[:8], "big", signed=True
-    )
-
-
-def _applying(projection: Projection, events: Sequence[Any]) -> Callable[[Cursor[Any]], None]:
-    """What a batch writes: the projection's rows for `events` (nothing for none)."""
-
-    def write(cursor: Cursor[Any]) -> None:
-        if events:
-            projection.apply(cursor, events)
-
-    return write
-
-
-def _topic(event: Any) -> str:
-    return str(type(event).TOPIC)
