@@ -32,11 +32,11 @@ from cs.adapters.amqp.command_bus import (
     Reply,
     RoutingUnavailableError,
 )
-from cs.adapters.ocpp16.commands import NotConnectedError, QueueFullError, describe
+from cs.adapters.ocpp16.commands import NotConnectedError, QueueFullError
 from cs.adapters.ocpp16.errors import OcppError
 from cs.app.commands import CommandRequest
 from cs.bootstrap import System
-from cs.domain.command import ANSWERED, FAILED, TIMED_OUT, Command
+from cs.domain.command import ANSWERED, FAILED, TIMED_OUT
 from cs.domain.datetimes import format_datetime
 from cs.domain.ids import DEFAULT_TENANT
 from cs.http.auth import actor
@@ -51,8 +51,10 @@ from cs.http.errors import (
 )
 from cs.http.jsonio import dumps, json_response
 from cs.http.keys import COMMAND_BUS, SYSTEM
+from cs.http.models import CommandOut, CommandRowOut
 from cs.http.nodes import refresh_unless_held
 from cs.http.operations import OPERATIONS, Operation, RemoteStartIn, RemoteStopIn
+from cs.http.shapes import Shape
 from cs.http.views import PageQuery, tenant_of
 from cs.projections.queries import decode_cursor
 
@@ -235,25 +237,8 @@ def _invalid(error: OcppError) -> UnprocessableError:
 _STATUS_OF = {ANSWERED: 200, FAILED: 502, TIMED_OUT: 504, "aborted": 502}
 
 
-def command_body(command: Command) -> dict[str, Any]:
-    body = describe(command)
-    body.update(
-        {
-            "tenant_id": command.tenant_id,
-            "charge_box_id": command.charge_box_id,
-            "requested_by": command.requested_by,
-            "requested_at": command.created_on,
-            "request": _snake(command.payload),
-            "answer": _snake(command.result) if command.result is not None else None,
-            "error": command.error,
-            "transaction_id": command.transaction_id,
-        }
-    )
-    return body
-
-
-def _snake(payload: dict[str, Any]) -> Any:
-    return camel_to_snake_case(payload)
+command_body = Shape(CommandOut, attributes=True)
+_command_row = Shape(CommandRowOut)
 
 
 async def get_command(request: web.Request) -> web.Response:
@@ -279,30 +264,7 @@ async def list_commands(request: web.Request) -> web.Response:
     rows, next_cursor = await system.read_models.commands(
         tenant_id, charge_box_id, limit=page.limit, after=after
     )
-    items = [
-        {
-            "command_id": row["command_id"],
-            "operation": row["operation"],
-            "action": row["action"],
-            "status": row["status"],
-            "requested_by": row["requested_by"],
-            "requested_at": row["requested_at"],
-            "sent_at": row["sent_at"],
-            "completed_at": row["completed_at"],
-            "msg_id": row["unique_id"],
-            "request": _snake(row["payload"]),
-            "answer": _snake(row["answer"]) if row["answer"] is not None else None,
-            "error": {
-                "code": row["error_code"],
-                "description": row["error_description"],
-                "details": row["error_details"],
-            }
-            if row["error_code"]
-            else None,
-            "transaction_id": row["transaction_id"],
-        }
-        for row in rows
-    ]
+    items = [_command_row(row) for row in rows]
     return json_response({"items": items, "next_cursor": next_cursor})
 
 
