@@ -74,7 +74,10 @@ ACCESS_ERRORS = {
     "429": "over the key's rate (CS_API_RATE, CS_API_BURST) or too many failed "
     "authentications from this address (Retry-After)",
 }
-DATABASE_UNAVAILABLE = "the database is unreachable, or the change could not be recorded "
+DATABASE_UNAVAILABLE = (
+    "the database is unreachable, or the change could not be recorded (Retry-After); "
+    "nothing was changed"
+)
 
 
 def _ref(model: type[BaseModel]) -> dict[str, str]:
