@@ -35,6 +35,8 @@ class Memory(Protocol):
 
 
 class _WindowMemory:
+    """Failures as their times, oldest first; those older than `seconds` are dropped."""
+
     __slots__ = ("_failures", "_seconds")
 
     def __init__(self, seconds: float) -> None:
@@ -147,12 +149,16 @@ class FailedAttempts:
 
     def blocked(self, address: str) -> bool:
         """Whether the address is refused on sight now."""
+        # Not `>= block_after`: a fading count is fractional, and like a token bucket it
+        # refuses as soon as less than one whole attempt is left.
         return self.count(address) > self.rules.block_after - 1
 
     def retry_after(self, address: str) -> float:
         """Seconds until the address is no longer refused on sight (0: it is not now)."""
         memory = self._memories.get(address)
-        return memory.below_in(self.rules.block_after, self._clock()) if memory else 0.0
+        if memory is None:
+            return 0.0
+        return memory.below_in(self.rules.block_after, self._clock())
 
     def fail(self, address: str) -> None:
         """Count one more failure of the address."""
