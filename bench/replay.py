@@ -22,9 +22,9 @@ import psycopg
 from psycopg_pool import AsyncConnectionPool
 
 from cs.adapters.embedded_pg import EmbeddedPostgres
+from cs.adapters.storage import open_storage
 from cs.audit.history import HistoryReader
 from cs.audit.seed import seed
-from cs.bootstrap import open_storage
 from cs.config import Settings
 from cs.projections.catalog import all_projections
 from cs.projections.rebuild import Rebuilder

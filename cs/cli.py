@@ -177,7 +177,7 @@ def _project(settings: Settings, _: argparse.Namespace) -> int:
     """Run the projections until SIGINT/SIGTERM (as `cs serve` does with CS_PROJECTIONS=process)."""
     import signal
 
-    from cs.bootstrap import open_storage
+    from cs.adapters.storage import open_storage
 
     storage = open_storage(settings)
     runner = storage.runner

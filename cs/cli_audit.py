@@ -64,7 +64,7 @@ class _Storage:
     """The store, a read pool and the history reader, for one CLI run."""
 
     def __init__(self, settings: Settings) -> None:
-        from cs.bootstrap import open_storage
+        from cs.adapters.storage import open_storage
 
         self.storage = open_storage(settings)
 
@@ -133,7 +133,7 @@ def _replay_box(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _rebuilder(settings: Settings) -> tuple[Any, Any]:
-    from cs.bootstrap import open_storage
+    from cs.adapters.storage import open_storage
     from cs.projections.catalog import all_projections
     from cs.projections.rebuild import Rebuilder
 
@@ -241,8 +241,8 @@ def _when(value: Any) -> datetime | None:
 
 
 def _seed(settings: Settings, args: argparse.Namespace) -> int:
+    from cs.adapters.storage import open_storage
     from cs.audit.seed import seed
-    from cs.bootstrap import open_storage
 
     storage = open_storage(settings)
     try:

@@ -21,8 +21,8 @@ from uuid import uuid4
 
 from cs.app.handles import Handle
 from cs.app.penalties import FailedAttempts, PenaltyRules, Window
-from cs.app.ports import Clock, CommitFailedError, EventWriter
-from cs.app.uow import UnitOfWork
+from cs.app.ports import Clock, CommitFailedError
+from cs.app.recorder import Recorder
 from cs.domain.access import AccessLog
 from cs.domain.chargebox import ChargeBox
 
@@ -104,9 +104,9 @@ class RefusalRecorder:
     """
 
     def __init__(
-        self, *, writer: EventWriter, clock: Clock, node: str, settings: GateSettings
+        self, *, recorder: Recorder, clock: Clock, node: str, settings: GateSettings
     ) -> None:
-        self._writer = writer
+        self._recorder = recorder
         self._clock = clock
         self._node = node
         self._settings = settings
@@ -126,7 +126,6 @@ class RefusalRecorder:
         if len(self._minute) > 100_000:
             self._minute.clear()
         at = self._clock.now()
-        uow = UnitOfWork()
         if self._log is None or not self._log.usable:
             self._log = Handle(AccessLog.open(uuid4(), node=self._node, at=at))
         detail = refusal.message + (f" (+{left_out} not recorded)" if left_out else "")
@@ -139,9 +138,8 @@ class RefusalRecorder:
             detail=detail,
             at=at,
         )
-        uow.save(self._log)
         try:
-            await self._writer.submit(uow.build())
+            await self._recorder.commit(self._log)
         except CommitFailedError as error:
             self._log = None  # its version is unknown now: the next refusal opens a new one
             log.error("could not record a refused handshake: %s", error)

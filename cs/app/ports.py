@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
+
+if TYPE_CHECKING:
+    from cs.app.commands.calls import CommandRequest, OutgoingCall
+    from cs.app.commands.job import CommandJob
+    from cs.app.commands.view import CommandView
 
 
 class Clock(Protocol):
@@ -60,3 +65,88 @@ class TransactionIds(Protocol):
     """Allocates OCPP 1.6 transaction ids: positive 32-bit, never reused, on any node."""
 
     async def next(self) -> int: ...
+
+
+class ReservationIds(Protocol):
+    """Allocates reservation ids (ours, not the caller's): positive 32-bit, never reused."""
+
+    async def next(self) -> int: ...
+
+
+class StationLink(Protocol):
+    """A live connection to one charging station on this node, as commands see it.
+
+    Implemented by each protocol version's connection (`cs.adapters.ocppj`).
+    """
+
+    @property
+    def version(self) -> str:
+        """The OCPP version the station speaks on this connection (its subprotocol)."""
+        ...
+
+    def prepare(self, operation: str, arguments: Mapping[str, Any]) -> OutgoingCall:
+        """The CALL `operation` becomes in this version; raises `InvalidCommand` or
+        `UnsupportedOperation` (nothing is recorded or sent)."""
+        ...
+
+    def reserve(self) -> None:
+        """Hold a place in the connection's command queue, or raise `CommandQueueFull`
+        (`StationNotConnected` when the connection is closing)."""
+        ...
+
+    def release(self) -> None:
+        """Give back a place reserved for a command that was not submitted."""
+        ...
+
+    def submit(self, job: CommandJob) -> None:
+        """Queue a recorded command (after `reserve`); `StationNotConnected` if the
+        connection closed meanwhile."""
+        ...
+
+
+class StationLinks(Protocol):
+    """The live connections of this node, by station."""
+
+    def link(self, tenant_id: str, charge_box_id: str) -> StationLink | None: ...
+
+
+class ConnectionDirectory(Protocol):
+    """Which node holds a station's connection, as the read models know it."""
+
+    async def node_holding(self, tenant_id: str, charge_box_id: str) -> str | None: ...
+
+
+class CommandRouter(Protocol):
+    """Runs a command on another node, the one holding the station's connection.
+
+    `forward` returns the command as that node left it, or raises the `CommandError`
+    that node raised; `StationNotConnected` when that node is gone, `StationUnreachable`
+    when it cannot be reached now, `NoReply` when it did not answer within the time.
+    """
+
+    @property
+    def node(self) -> str: ...
+
+    async def forward(
+        self, node: str, request: CommandRequest, *, wait: bool, reply_within: float
+    ) -> CommandView: ...
+
+
+class HolderNotices(Protocol):
+    """Tells the node holding a station's connection that the station changed elsewhere."""
+
+    async def refresh(self, node: str, tenant_id: str, charge_box_id: str) -> None:
+        """Best effort: the holder reloads the station before its next write."""
+        ...
+
+
+class LocalListSource(Protocol):
+    """The token registry as local authorization lists need it (OCPP 1.6 section 5.15)."""
+
+    async def local_list_entries(
+        self, tenant_id: str, since: datetime | None
+    ) -> list[dict[str, Any]]:
+        """Every registered tag (`since` None), or the tags changed since `since` (removed
+        ones with `registered` false); rows: id_tag, registered, status, expiry_date,
+        parent_id_tag."""
+        ...

@@ -1,7 +1,7 @@
 """Token buckets: the one refill arithmetic every rate limit of the system uses.
 
 Users: the REST rate per API key (`TokenBuckets`, refuses), the frames of one charge box
-connection (`cs.adapters.ocpp16.throttle.MessageRate`, waits, may run a debt) and the
+connection (`cs.adapters.ocppj.throttle.MessageRate`, waits, may run a debt) and the
 failed authentications per address (`cs.app.penalties.Fade`). It lives in `cs.app` so
 that the use cases, the adapters and the REST layer may all import it.
 """

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from cs.app.handles import AggregateCache, Handle, get_typed
-from cs.app.ports import Clock, EventWriter
-from cs.app.uow import UnitOfWork
+from cs.app.ports import Clock
+from cs.app.recorder import Recorder
 from cs.domain import ids
 from cs.domain.authorization import AuthorizationStatus
 from cs.domain.idtag import IdTag
@@ -15,13 +15,10 @@ from cs.domain.idtag import IdTag
 class TokenService:
     """Registers, changes and removes id tags; each change is committed before it returns."""
 
-    def __init__(
-        self, *, cache: AggregateCache, clock: Clock, writer: EventWriter, snapshot_interval: int
-    ) -> None:
+    def __init__(self, *, recorder: Recorder, cache: AggregateCache, clock: Clock) -> None:
+        self._recorder = recorder
         self._cache = cache
         self._clock = clock
-        self._writer = writer
-        self._snapshot_interval = snapshot_interval
 
     async def put(
         self,
@@ -40,7 +37,7 @@ class TokenService:
         tag.aggregate.register(
             status, expiry_date=expiry_date, parent_id_tag=parent_id_tag, by=by, at=at
         )
-        await self._commit(tag)  # commits nothing when the registration is unchanged
+        await self._recorder.commit(tag)  # commits nothing when the registration is unchanged
         return tag.aggregate, created
 
     async def get(self, tenant_id: str, id_tag: str) -> IdTag | None:
@@ -55,7 +52,7 @@ class TokenService:
         found = await get_typed(self._cache, ids.id_tag_id(tenant_id, id_tag), IdTag)
         if found is None or not found.aggregate.unregister(by=by, at=self._clock.now()):
             return False
-        await self._commit(found)
+        await self._recorder.commit(found)
         return True
 
     async def _tag(self, tenant_id: str, id_tag: str) -> Handle[IdTag]:
@@ -63,9 +60,3 @@ class TokenService:
         if found is not None:
             return found
         return self._cache.peek_or_add(IdTag.note(tenant_id, id_tag, self._clock.now()))
-
-    async def _commit(self, tag: Handle[IdTag]) -> None:
-        uow = UnitOfWork(snapshot_interval=self._snapshot_interval)
-        uow.save(tag)
-        if not uow.empty:
-            await self._writer.submit(uow.build())

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from cs.domain.registration import RegistrationStatus
 
-class RegistrationStatus(StrEnum):
-    """Answer to a BootNotification (OCPP 1.6 section 7.44)."""
-
-    ACCEPTED = "Accepted"
-    PENDING = "Pending"
-    REJECTED = "Rejected"
+__all__ = ["ChargePointErrorCode", "ChargePointStatus", "RegistrationStatus"]
 
 
 class ChargePointStatus(StrEnum):

@@ -10,6 +10,7 @@ import psycopg
 from aiohttp import web
 from pydantic import ValidationError
 
+from cs.app import errors as app_errors
 from cs.app.ports import CommitFailedError
 from cs.describe import one_line
 from cs.http.jsonio import json_response
@@ -54,27 +55,8 @@ class UnprocessableError(ApiError):
     status, code = 422, "invalid_body"
 
 
-class NotConnectedApiError(ApiError):
-    status, code = 409, "not_connected"
-
-
-class QueueFullApiError(ApiError):
-    """503 with Retry-After: the charge box's command queue is full."""
-
-    status, code = 503, "queue_full"
-
-    def headers(self) -> dict[str, str]:
-        return {"Retry-After": str(self.details.get("retry_after_seconds", 30))}
-
-
 class UnavailableError(ApiError):
     status, code = 503, "unavailable"
-
-
-class GatewayTimeoutError(ApiError):
-    """504: another node that should have answered did not in time."""
-
-    status, code = 504, "no_reply"
 
 
 class StoreUnavailableError(ApiError):
@@ -108,10 +90,38 @@ def _from_validation(error: ValidationError) -> UnprocessableError:
     return UnprocessableError(f"invalid value for: {fields}", problems=problems)
 
 
+# A command that could not be run: its HTTP status, and the Retry-After it carries.
+_COMMAND_ERRORS: dict[type[app_errors.CommandError], tuple[int, str | None]] = {
+    app_errors.StationNotFound: (404, None),
+    app_errors.StationNotConnected: (409, None),
+    app_errors.CommandQueueFull: (503, "30"),
+    app_errors.InvalidCommand: (422, None),
+    app_errors.UnsupportedOperation: (422, None),
+    app_errors.StationUnreachable: (503, None),
+    app_errors.NoReply: (504, None),
+}
+
+
+class CommandApiError(ApiError):
+    """A command that could not be run, answered with the status its kind maps to."""
+
+    def __init__(self, error: app_errors.CommandError) -> None:
+        super().__init__(error.message, **error.details)
+        self.status, retry_after = _COMMAND_ERRORS.get(type(error), (500, None))
+        self.code = error.code if self.status != 500 else "internal_error"
+        seconds = error.details.get("retry_after_seconds", retry_after)
+        self._retry_after = None if retry_after is None else str(seconds)
+
+    def headers(self) -> dict[str, str]:
+        return {} if self._retry_after is None else {"Retry-After": self._retry_after}
+
+
 def translate(error: Exception) -> ApiError | None:
     """Our own errors from lower layers, as API errors (a lookup, not a chain of ifs)."""
     if isinstance(error, ApiError):
         return error
+    if isinstance(error, app_errors.CommandError):
+        return CommandApiError(error)
     if isinstance(error, ValidationError):
         return _from_validation(error)
     if isinstance(error, AmbiguousChargeBoxError):

@@ -11,7 +11,7 @@ from cs.audit.history import HistoryReader
 from cs.domain.ids import DEFAULT_TENANT
 from cs.http.errors import NotFoundError
 from cs.http.jsonio import json_response
-from cs.http.keys import SYSTEM
+from cs.http.keys import HISTORY
 from cs.http.models import HistoryOut
 from cs.http.sessions import transaction_id_of
 from cs.http.shapes import Shape
@@ -31,8 +31,7 @@ class HistoryQuery(BaseModel):
 
 
 def _reader(request: web.Request) -> HistoryReader:
-    system = request.app[SYSTEM]
-    return HistoryReader(system.async_pool, system.store.mapper)
+    return request.app[HISTORY]
 
 
 _page_body = Shape(HistoryOut, attributes=True)

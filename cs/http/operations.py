@@ -1,23 +1,21 @@
-"""The remote operations: REST body (snake_case) -> OCPP 1.6 action and payload.
+"""The remote operations REST offers: each one's name, body model and example.
 
 One entry per operation a central system can send (OCPP 1.6 section 5). Bodies keep the
 original system's names where it had them (`reset {type: "soft"|"hard"}`,
 `unlock-connector {connector_id}`, `get-diagnostics {location}`, `update-firmware
 {location, retrieve_date}`, `change-configuration {key, value}`, `start-session
-{token_id}`, `stop-session {session_id}`). The built payload is checked against the
-OCPP schema as well, so a bad body is refused before anything is recorded.
+{token_id}`, `stop-session {session_id}`). The body is validated here; the station's
+protocol adapter turns it into its version's CALL and checks that against the OCPP
+schema too (`cs.adapters.ocpp16.commands`), so a bad body is refused before anything
+is recorded. `action` names the OCPP 1.6 action, for the documentation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
-
-from cs.adapters.ocpp16.casing import to_camel
-from cs.domain.datetimes import format_datetime
 
 
 class Body(BaseModel):
@@ -152,46 +150,13 @@ class UpdateFirmwareIn(Body):
     retry_interval: int | None = Field(default=None, ge=0)
 
 
-Builder = Callable[[Any], dict[str, Any]]
-
-
-def _plain(body: BaseModel) -> dict[str, Any]:
-    """snake_case fields -> OCPP camelCase payload; datetimes as OCPP date-times."""
-    values = {
-        key: format_datetime(value)
-        if hasattr(value, "tzinfo") and hasattr(value, "year")
-        else value
-        for key, value in body.model_dump(exclude_none=True).items()
-    }
-    payload: dict[str, Any] = to_camel(values)
-    return payload
-
-
-def _remote_start(body: RemoteStartIn) -> dict[str, Any]:
-    payload: dict[str, Any] = {"idTag": body.id_tag or body.token_id}
-    if body.connector_id is not None:
-        payload["connectorId"] = body.connector_id
-    if body.charging_profile is not None:
-        payload["chargingProfile"] = to_camel(body.charging_profile)
-    return payload
-
-
-def _remote_stop(body: RemoteStopIn) -> dict[str, Any]:
-    return {
-        "transactionId": body.transaction_id if body.transaction_id is not None else body.session_id
-    }
-
-
-def _reset(body: ResetIn) -> dict[str, Any]:
-    return {"type": body.type.capitalize()}
-
-
 @dataclass(frozen=True)
 class Operation:
+    """A remote operation as REST offers it."""
+
     name: str
     action: str
     body: type[BaseModel]
-    build: Builder
     example: dict[str, Any]
     summary: str
 
@@ -203,7 +168,6 @@ OPERATIONS: dict[str, Operation] = {
             "cancel-reservation",
             "CancelReservation",
             CancelReservationIn,
-            _plain,
             {"reservation_id": 17},
             "Cancel a reservation",
         ),
@@ -211,7 +175,6 @@ OPERATIONS: dict[str, Operation] = {
             "change-availability",
             "ChangeAvailability",
             ChangeAvailabilityIn,
-            _plain,
             {"connector_id": 1, "type": "Inoperative"},
             "Make a connector (or the box) available or not",
         ),
@@ -219,16 +182,14 @@ OPERATIONS: dict[str, Operation] = {
             "change-configuration",
             "ChangeConfiguration",
             ChangeConfigurationIn,
-            _plain,
             {"key": "HeartbeatInterval", "value": "120"},
             "Change one configuration key",
         ),
-        Operation("clear-cache", "ClearCache", NoBody, _plain, {}, "Clear the authorization cache"),
+        Operation("clear-cache", "ClearCache", NoBody, {}, "Clear the authorization cache"),
         Operation(
             "clear-charging-profile",
             "ClearChargingProfile",
             ClearChargingProfileIn,
-            _plain,
             {"connector_id": 1},
             "Clear charging profiles (all when no criteria)",
         ),
@@ -236,7 +197,6 @@ OPERATIONS: dict[str, Operation] = {
             "data-transfer",
             "DataTransfer",
             DataTransferIn,
-            _plain,
             {"vendor_id": "com.acme", "message_id": "Ping", "data": "{}"},
             "Vendor-specific data",
         ),
@@ -244,7 +204,6 @@ OPERATIONS: dict[str, Operation] = {
             "get-composite-schedule",
             "GetCompositeSchedule",
             GetCompositeScheduleIn,
-            _plain,
             {"connector_id": 1, "duration": 3600, "charging_rate_unit": "A"},
             "The schedule the box will apply",
         ),
@@ -252,7 +211,6 @@ OPERATIONS: dict[str, Operation] = {
             "get-configuration",
             "GetConfiguration",
             GetConfigurationIn,
-            _plain,
             {"key": ["HeartbeatInterval"]},
             "Read configuration keys (kept as a read model)",
         ),
@@ -260,7 +218,6 @@ OPERATIONS: dict[str, Operation] = {
             "get-diagnostics",
             "GetDiagnostics",
             GetDiagnosticsIn,
-            _plain,
             {"location": "ftp://diag.example.com/upload"},
             "Ask for a diagnostics upload",
         ),
@@ -268,7 +225,6 @@ OPERATIONS: dict[str, Operation] = {
             "get-local-list-version",
             "GetLocalListVersion",
             NoBody,
-            _plain,
             {},
             "The version of the box's local authorization list",
         ),
@@ -276,7 +232,6 @@ OPERATIONS: dict[str, Operation] = {
             "remote-start-transaction",
             "RemoteStartTransaction",
             RemoteStartIn,
-            _remote_start,
             {"id_tag": "04A2B3C4", "connector_id": 1},
             "Start a session remotely (linked to the session it causes)",
         ),
@@ -284,7 +239,6 @@ OPERATIONS: dict[str, Operation] = {
             "remote-stop-transaction",
             "RemoteStopTransaction",
             RemoteStopIn,
-            _remote_stop,
             {"transaction_id": 1234},
             "Stop a session remotely",
         ),
@@ -292,16 +246,14 @@ OPERATIONS: dict[str, Operation] = {
             "reserve-now",
             "ReserveNow",
             ReserveNowIn,
-            _plain,
             {"connector_id": 1, "expiry_date": "2026-12-01T12:00:00Z", "id_tag": "04A2B3C4"},
             "Reserve a connector (the reservation id is allocated by the central system)",
         ),
-        Operation("reset", "Reset", ResetIn, _reset, {"type": "soft"}, "Reset the charge box"),
+        Operation("reset", "Reset", ResetIn, {"type": "soft"}, "Reset the charge box"),
         Operation(
             "send-local-list",
             "SendLocalList",
             SendLocalListIn,
-            _plain,
             {"update_type": "Full"},
             "Send the local authorization list, built from the token registry",
         ),
@@ -309,7 +261,6 @@ OPERATIONS: dict[str, Operation] = {
             "set-charging-profile",
             "SetChargingProfile",
             SetChargingProfileIn,
-            _plain,
             {
                 "connector_id": 0,
                 "cs_charging_profiles": {
@@ -329,7 +280,6 @@ OPERATIONS: dict[str, Operation] = {
             "trigger-message",
             "TriggerMessage",
             TriggerMessageIn,
-            _plain,
             {"requested_message": "StatusNotification", "connector_id": 1},
             "Ask the box to send a message now",
         ),
@@ -337,7 +287,6 @@ OPERATIONS: dict[str, Operation] = {
             "unlock-connector",
             "UnlockConnector",
             UnlockConnectorIn,
-            _plain,
             {"connector_id": 1},
             "Unlock a connector",
         ),
@@ -345,7 +294,6 @@ OPERATIONS: dict[str, Operation] = {
             "update-firmware",
             "UpdateFirmware",
             UpdateFirmwareIn,
-            _plain,
             {"location": "https://fw.example.com/v2.bin", "retrieve_date": "2026-12-01T03:00:00Z"},
             "Install new firmware",
         ),

@@ -12,9 +12,8 @@ from cs.domain.ids import DEFAULT_TENANT
 from cs.http.auth import actor
 from cs.http.errors import UnprocessableError
 from cs.http.jsonio import json_response
-from cs.http.keys import SYSTEM
+from cs.http.keys import READ_MODELS, REGISTRY
 from cs.http.models import ChargeBoxSecurityOut
-from cs.http.nodes import refresh_unless_held, tell_holder
 from cs.http.shapes import Shape
 from cs.http.views import PageLimit, tenant_of
 
@@ -58,16 +57,14 @@ _security_body = Shape(ChargeBoxSecurityOut, attributes=True)
 async def put_security(request: web.Request) -> web.Response:
     """Register (201) or change (200) a charge box's security profile and key."""
     body = SecurityIn.model_validate_json(await request.read() or b"{}")
-    system = request.app[SYSTEM]
     password_hash = None
     if body.authorization_key is not None:
         # ~40 ms of scrypt: in a worker thread, never on the event loop.
         password_hash = await asyncio.to_thread(hash_key, body.authorization_key)
     tenant_id = tenant_of(request) or DEFAULT_TENANT
     charge_box_id = request.match_info["charge_box_id"]
-    refresh_unless_held(request.app, tenant_id, charge_box_id)
     try:
-        box, created = await system.services.charge_points.configure_security(
+        box, created = await request.app[REGISTRY].configure_security(
             tenant_id,
             charge_box_id,
             body.security_profile,
@@ -79,7 +76,6 @@ async def put_security(request: web.Request) -> web.Response:
         raise UnprocessableError(
             "invalid value for: authorization_key", problems=[problem]
         ) from None
-    await tell_holder(request.app, tenant_id, charge_box_id)
     return json_response(
         _security_body(box, tenant_id=tenant_id, created=created), status=201 if created else 200
     )
@@ -88,7 +84,7 @@ async def put_security(request: web.Request) -> web.Response:
 async def access_refusals(request: web.Request) -> web.Response:
     """The newest refused websocket handshakes (security events of the central system)."""
     query = RefusalsQuery.model_validate(dict(request.query))
-    rows = await request.app[SYSTEM].read_models.access_refusals(
+    rows = await request.app[READ_MODELS].access_refusals(
         tenant_of(request), query.charge_box_id, limit=query.limit
     )
     return json_response({"items": rows})

@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from cs.http.errors import NotFoundError
 from cs.http.jsonio import json_response
-from cs.http.keys import SYSTEM
+from cs.http.keys import READ_MODELS
 from cs.http.models import SessionOut
 from cs.http.shapes import Shape
 from cs.http.views import PageCursor, PageLimit, tenant_of
@@ -48,7 +48,7 @@ async def _page(request: web.Request, **fixed: Any) -> web.Response:
     after = decode_cursor(query.cursor, 2) if query.cursor else None
     if after is not None:
         after = [datetime.fromisoformat(str(after[0])), int(after[1])]
-    rows, next_cursor = await request.app[SYSTEM].read_models.sessions(
+    rows, next_cursor = await request.app[READ_MODELS].sessions(
         filters, limit=query.limit, after=after
     )
     return json_response({"items": [session_body(row) for row in rows], "next_cursor": next_cursor})
@@ -75,7 +75,7 @@ def transaction_id_of(request: web.Request) -> int:
 
 async def get_session(request: web.Request) -> web.Response:
     transaction_id = transaction_id_of(request)
-    row = await request.app[SYSTEM].read_models.session(transaction_id, tenant_of(request))
+    row = await request.app[READ_MODELS].session(transaction_id, tenant_of(request))
     if row is None:
         raise NotFoundError(
             f"no session with transaction id {transaction_id}", transaction_id=transaction_id

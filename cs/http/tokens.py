@@ -12,7 +12,7 @@ from cs.domain.ids import DEFAULT_TENANT
 from cs.http.auth import actor
 from cs.http.errors import NotFoundError, UnprocessableError
 from cs.http.jsonio import json_response
-from cs.http.keys import SYSTEM
+from cs.http.keys import READ_MODELS, TOKENS
 from cs.http.models import TokenOut
 from cs.http.shapes import Shape
 from cs.http.views import PageQuery, tenant_of
@@ -52,7 +52,7 @@ token_body = Shape(TokenOut, attributes=True)
 async def put_token(request: web.Request) -> web.Response:
     id_tag = _id_tag(request)
     body = TokenIn.model_validate_json(await request.read() or b"{}")
-    tag, created = await request.app[SYSTEM].services.tokens.put(
+    tag, created = await request.app[TOKENS].put(
         _tenant(request),
         id_tag,
         AuthorizationStatus(body.status),
@@ -65,7 +65,7 @@ async def put_token(request: web.Request) -> web.Response:
 
 async def get_token(request: web.Request) -> web.Response:
     id_tag = _id_tag(request)
-    tag = await request.app[SYSTEM].services.tokens.get(_tenant(request), id_tag)
+    tag = await request.app[TOKENS].get(_tenant(request), id_tag)
     if tag is None:
         raise NotFoundError(f"id tag {id_tag!r} is not registered", id_tag=id_tag)
     return json_response(token_body(tag))
@@ -73,9 +73,7 @@ async def get_token(request: web.Request) -> web.Response:
 
 async def delete_token(request: web.Request) -> web.Response:
     id_tag = _id_tag(request)
-    removed = await request.app[SYSTEM].services.tokens.delete(
-        _tenant(request), id_tag, by=actor(request)
-    )
+    removed = await request.app[TOKENS].delete(_tenant(request), id_tag, by=actor(request))
     if not removed:
         raise NotFoundError(f"id tag {id_tag!r} is not registered", id_tag=id_tag)
     return web.Response(status=204)
@@ -84,7 +82,7 @@ async def delete_token(request: web.Request) -> web.Response:
 async def list_tokens(request: web.Request) -> web.Response:
     page = PageQuery.model_validate(dict(request.query))
     after = decode_cursor(page.cursor, 1) if page.cursor else None
-    rows, next_cursor = await request.app[SYSTEM].read_models.tokens(
+    rows, next_cursor = await request.app[READ_MODELS].tokens(
         _tenant(request), limit=page.limit, after=after
     )
     return json_response({"items": rows, "next_cursor": next_cursor})

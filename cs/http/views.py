@@ -11,11 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cs.describe import one_line
 from cs.domain.ids import DEFAULT_TENANT
-from cs.domain.ocpp16 import RegistrationStatus
+from cs.domain.registration import RegistrationStatus
 from cs.http.auth import actor
 from cs.http.errors import NotFoundError
 from cs.http.jsonio import json_response
-from cs.http.keys import COMMAND_BUS, SYSTEM
+from cs.http.keys import HUB, NODE, READ_MODELS, REGISTRY
 from cs.http.models import (
     ChargeBoxOut,
     ChargeBoxSummaryOut,
@@ -23,7 +23,6 @@ from cs.http.models import (
     EvseOut,
     RegistrationOut,
 )
-from cs.http.nodes import refresh_unless_held, tell_holder
 from cs.http.shapes import Shape
 from cs.projections.queries import decode_cursor
 
@@ -50,7 +49,7 @@ class PageQuery(BaseModel):
 
 
 async def summary(request: web.Request) -> web.Response:
-    return json_response(await request.app[SYSTEM].read_models.summary(tenant_of(request)))
+    return json_response(await request.app[READ_MODELS].summary(tenant_of(request)))
 
 
 async def connections(request: web.Request) -> web.Response:
@@ -58,8 +57,8 @@ async def connections(request: web.Request) -> web.Response:
 
     A charge box id used by several tenants is keyed `tenant/charge_box_id`.
     """
-    system = request.app[SYSTEM]
-    rows = await system.read_models.open_connections(tenant_of(request))
+    hub = request.app[HUB]
+    rows = await request.app[READ_MODELS].open_connections(tenant_of(request))
     counts: dict[str, int] = {}
     for row in rows:
         counts[row["charge_box_id"]] = counts.get(row["charge_box_id"], 0) + 1
@@ -67,7 +66,7 @@ async def connections(request: web.Request) -> web.Response:
     for row in rows:
         box = row["charge_box_id"]
         key = box if counts[box] == 1 else f"{row['tenant_id']}/{box}"
-        live = system.hub.get(row["tenant_id"], box)
+        live = hub.get(row["tenant_id"], box)
         rpc_calls = live.pending_calls() if live is not None else {}
         body[key] = _connection_body(row, rpc_calls=rpc_calls)
     return json_response(body)
@@ -83,7 +82,7 @@ _registration_body = Shape(RegistrationOut, attributes=True)
 async def charge_boxes(request: web.Request) -> web.Response:
     page = PageQuery.model_validate(dict(request.query))
     after = decode_cursor(page.cursor, 2) if page.cursor else None
-    rows, next_cursor = await request.app[SYSTEM].read_models.charge_boxes(
+    rows, next_cursor = await request.app[READ_MODELS].charge_boxes(
         tenant_of(request), limit=page.limit, after=after
     )
     return json_response({"items": [_box_body(row) for row in rows], "next_cursor": next_cursor})
@@ -91,7 +90,7 @@ async def charge_boxes(request: web.Request) -> web.Response:
 
 async def _box_or_404(request: web.Request) -> dict[str, Any]:
     charge_box_id = request.match_info["charge_box_id"]
-    box = await request.app[SYSTEM].read_models.charge_box(tenant_of(request), charge_box_id)
+    box = await request.app[READ_MODELS].charge_box(tenant_of(request), charge_box_id)
     if box is None:
         raise NotFoundError(f"charge box {charge_box_id!r} not found", charge_box_id=charge_box_id)
     return box
@@ -109,7 +108,7 @@ async def evse(request: web.Request) -> web.Response:
 async def security_events(request: web.Request) -> web.Response:
     box = await _box_or_404(request)
     page = PageQuery.model_validate(dict(request.query))
-    rows = await request.app[SYSTEM].read_models.security_events(
+    rows = await request.app[READ_MODELS].security_events(
         box["tenant_id"], box["charge_box_id"], limit=page.limit
     )
     return json_response({"items": rows})
@@ -126,11 +125,9 @@ async def put_registration(request: web.Request) -> web.Response:
     body = RegistrationIn.model_validate_json(await request.read() or b"{}")
     tenant_id = tenant_of(request) or DEFAULT_TENANT
     charge_box_id = request.match_info["charge_box_id"]
-    refresh_unless_held(request.app, tenant_id, charge_box_id)
-    box = await request.app[SYSTEM].services.charge_points.set_registration(
+    box = await request.app[REGISTRY].set_registration(
         tenant_id, charge_box_id, RegistrationStatus(body.status), by=actor(request)
     )
-    await tell_holder(request.app, tenant_id, charge_box_id)
     return json_response(_registration_body(box))
 
 
@@ -140,20 +137,15 @@ async def health(request: web.Request) -> web.Response:
     Bounded: when PostgreSQL does not answer within HEALTH_DATABASE_TIMEOUT the answer
     is 503 `degraded` with what this node knows by itself, not a hang or a 500.
     """
-    system = request.app[SYSTEM]
+    node = request.app[NODE]
     code = 200
     try:
         async with asyncio.timeout(HEALTH_DATABASE_TIMEOUT):
-            status = await system.status()
+            status = await node.status()
     except (TimeoutError, psycopg.Error) as error:
-        status = system.local_status()
+        status = node.local_status()
         status["status"] = "degraded"
         reason = "no answer in time" if isinstance(error, TimeoutError) else one_line(error)
         status["problems"] = [f"database: {reason}"]
         code = 503
-    bus = request.app.get(COMMAND_BUS)
-    status["command_routing"] = {
-        "configured": bus is not None,
-        "connected": bool(bus and bus.ready),
-    }
     return json_response(status, status=code)

@@ -10,13 +10,11 @@ import psycopg
 from aiohttp import web
 from psycopg_pool import PoolTimeout
 
-from cs.adapters.ocpp16.server import SUBPROTOCOL
 from cs.app.access import Handshake, Refusal
 from cs.app.ports import CommitFailedError
 from cs.domain.ids import DEFAULT_TENANT
 from cs.http.jsonio import json_response
-from cs.http.keys import SYSTEM
-from cs.http.nodes import refresh_unless_held
+from cs.http.keys import GATE, HUB, SETTINGS
 
 log = logging.getLogger(__name__)
 
@@ -79,18 +77,19 @@ async def ocpp_websocket(request: web.Request) -> web.StreamResponse:
         for token in header.split(",")
         if token.strip()
     ]
-    if SUBPROTOCOL not in offered:
+    hub = request.app[HUB]
+    subprotocol = next((ours for ours in hub.subprotocols if ours in offered), None)
+    if subprotocol is None:
         # OCPP-J 1.6 section 3.1.2: the subprotocol must be agreed before we talk.
         return _refuse(
             400,
             "unsupported_subprotocol",
-            f"this central system speaks {SUBPROTOCOL}; the handshake offered "
+            f"this central system speaks {', '.join(hub.subprotocols)}; the handshake offered "
             f"{', '.join(offered) or 'no subprotocol'}",
         )
-    system = request.app[SYSTEM]
-    settings = system.settings
+    settings = request.app[SETTINGS]
     ws = web.WebSocketResponse(
-        protocols=(SUBPROTOCOL,),
+        protocols=(subprotocol,),
         heartbeat=settings.ws_ping_interval or None,
         max_msg_size=settings.ws_max_message_size,
         compress=False,
@@ -98,9 +97,8 @@ async def ocpp_websocket(request: web.Request) -> web.StreamResponse:
     )
     if not ws.can_prepare(request).ok:
         return _refuse(400, "not_websocket", "this endpoint only accepts websocket upgrades")
-    refresh_unless_held(request.app, tenant_id, charge_box_id)
     try:
-        admitted = await system.gate.admit(_handshake(request, tenant_id, charge_box_id))
+        admitted = await request.app[GATE].admit(_handshake(request, tenant_id, charge_box_id))
     except (psycopg.Error, PoolTimeout) as failure:  # the charge box could not be looked up
         log.error("refusing %s/%s: %s", tenant_id, charge_box_id, failure)
         return _refuse(503, "store_unavailable", "the central system cannot check this box now")
@@ -109,11 +107,12 @@ async def ocpp_websocket(request: web.Request) -> web.StreamResponse:
         response.headers.update(admitted.headers)
         return response
     try:
-        cp = await system.hub.open(
+        live = await hub.open(
             ws,
             tenant_id=tenant_id,
             charge_box_id=charge_box_id,
             remote_address=request.remote,
+            subprotocol=subprotocol,
             security_profile=admitted,
         )
     except CommitFailedError as failure:
@@ -122,7 +121,7 @@ async def ocpp_websocket(request: web.Request) -> web.StreamResponse:
     try:
         await ws.prepare(request)
     except Exception:
-        await system.hub.abandon(cp, "handshake did not complete")
+        await hub.abandon(live, "handshake did not complete")
         raise
-    await system.hub.serve(cp)
+    await hub.serve(live)
     return ws

@@ -9,7 +9,7 @@ from typing import Any
 from psycopg import Cursor
 
 from cs.domain.access import AccessLog
-from cs.domain.chargebox import ChargeBox
+from cs.domain.chargebox import boot, registration, reports
 from cs.projections.base import topics_of
 
 DDL = (
@@ -135,23 +135,23 @@ class ChargeBoxesProjection:
     )
     ddl: tuple[str, ...] = DDL
     topics: tuple[str, ...] = topics_of(
-        ChargeBox.Registered,
-        ChargeBox.Booted,
-        ChargeBox.StatusNotified,
-        ChargeBox.Reported,
-        ChargeBox.SecurityEventReported,
-        ChargeBox.DataTransferred,
-        ChargeBox.CertificateSigningRequested,
-        ChargeBox.RegistrationChanged,
-        ChargeBox.SecurityConfigured,
+        registration.Registered,
+        boot.Booted,
+        boot.StatusNotified,
+        reports.Reported,
+        reports.SecurityEventReported,
+        reports.DataTransferred,
+        reports.CertificateSigningRequested,
+        registration.RegistrationChanged,
+        registration.SecurityConfigured,
         AccessLog.HandshakeRefused,
     )
 
     def apply(self, cursor: Cursor[Any], events: Sequence[Any]) -> None:
         # Only the last status of a connector in a batch survives: write that one only.
-        statuses: dict[tuple[Any, int], ChargeBox.StatusNotified] = {}
+        statuses: dict[tuple[Any, int], boot.StatusNotified] = {}
         for event in events:
-            if isinstance(event, ChargeBox.StatusNotified):
+            if isinstance(event, boot.StatusNotified):
                 statuses[(event.originator_id, event.connector_id)] = event
             else:
                 self.handle(event, cursor)
@@ -163,7 +163,7 @@ class ChargeBoxesProjection:
         """Events of other types change nothing here."""
 
     @handle.register
-    def _registered(self, event: ChargeBox.Registered, cursor: Cursor[Any]) -> None:
+    def _registered(self, event: registration.Registered, cursor: Cursor[Any]) -> None:
         cursor.execute(
             "INSERT INTO rm_charge_boxes (tenant_id, charge_box_id, aggregate_id, registered_at) "
             "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
@@ -171,7 +171,7 @@ class ChargeBoxesProjection:
         )
 
     @handle.register
-    def _booted(self, event: ChargeBox.Booted, cursor: Cursor[Any]) -> None:
+    def _booted(self, event: boot.Booted, cursor: Cursor[Any]) -> None:
         assignments = ", ".join(f"{name} = %s" for name in _BOOT_FIELDS)
         cursor.execute(
             f"UPDATE rm_charge_boxes SET {assignments}, registration_status = %s, "
@@ -187,7 +187,7 @@ class ChargeBoxesProjection:
         )
 
     @handle.register
-    def _reported(self, event: ChargeBox.Reported, cursor: Cursor[Any]) -> None:
+    def _reported(self, event: reports.Reported, cursor: Cursor[Any]) -> None:
         subject = _SUBJECTS.get(event.subject)
         if subject is None:
             return
@@ -206,7 +206,7 @@ class ChargeBoxesProjection:
 
     @handle.register
     def _security_configured(
-        self, event: ChargeBox.SecurityConfigured, cursor: Cursor[Any]
+        self, event: registration.SecurityConfigured, cursor: Cursor[Any]
     ) -> None:
         cursor.execute(
             "UPDATE rm_charge_boxes SET security_profile = %s, has_authorization_key = %s "
@@ -238,7 +238,7 @@ class ChargeBoxesProjection:
         )
 
     @handle.register
-    def _security_event(self, event: ChargeBox.SecurityEventReported, cursor: Cursor[Any]) -> None:
+    def _security_event(self, event: reports.SecurityEventReported, cursor: Cursor[Any]) -> None:
         cursor.execute(
             "UPDATE rm_charge_boxes SET security_events = security_events + 1, "
             "last_security_event_type = %s, last_security_event_at = %s WHERE aggregate_id = %s",
@@ -260,7 +260,7 @@ class ChargeBoxesProjection:
         )
 
     @handle.register
-    def _data_transfer(self, event: ChargeBox.DataTransferred, cursor: Cursor[Any]) -> None:
+    def _data_transfer(self, event: reports.DataTransferred, cursor: Cursor[Any]) -> None:
         cursor.execute(
             "UPDATE rm_charge_boxes SET data_transfers = data_transfers + 1, "
             "last_data_transfer_at = %s WHERE aggregate_id = %s",
@@ -268,9 +268,7 @@ class ChargeBoxesProjection:
         )
 
     @handle.register
-    def _certificate(
-        self, event: ChargeBox.CertificateSigningRequested, cursor: Cursor[Any]
-    ) -> None:
+    def _certificate(self, event: reports.CertificateSigningRequested, cursor: Cursor[Any]) -> None:
         cursor.execute(
             "UPDATE rm_charge_boxes SET certificate_requests = certificate_requests + 1 "
             "WHERE aggregate_id = %s",
@@ -278,7 +276,7 @@ class ChargeBoxesProjection:
         )
 
     @handle.register
-    def _registration(self, event: ChargeBox.RegistrationChanged, cursor: Cursor[Any]) -> None:
+    def _registration(self, event: registration.RegistrationChanged, cursor: Cursor[Any]) -> None:
         cursor.execute(
             "UPDATE rm_charge_boxes SET configured_status = %s WHERE aggregate_id = %s",
             (event.status, event.originator_id),
@@ -307,7 +305,7 @@ _UPSERT_CONNECTOR = (
 )
 
 
-def _connector_row(event: ChargeBox.StatusNotified) -> tuple[Any, ...]:
+def _connector_row(event: boot.StatusNotified) -> tuple[Any, ...]:
     return (
         event.connector_id,
         event.status,

@@ -9,7 +9,13 @@ from typing import Any
 from psycopg import Cursor
 from psycopg.types.json import Jsonb
 
-from cs.domain.chargebox import ChargeBox
+from cs.domain.chargebox import (
+    charging_profiles,
+    configuration,
+    local_list,
+    remote_starts,
+    reservations,
+)
 from cs.domain.command import Command
 from cs.projections.base import topics_of
 
@@ -130,15 +136,15 @@ class CommandsProjection:
         Command.TimedOut,
         Command.Aborted,
         Command.SessionLinked,
-        ChargeBox.ConfigurationReported,
-        ChargeBox.ConfigurationChanged,
-        ChargeBox.RemoteStartLinked,
-        ChargeBox.ReservationMade,
-        ChargeBox.ReservationEnded,
-        ChargeBox.LocalListSent,
-        ChargeBox.LocalListVersionReported,
-        ChargeBox.ChargingProfileSet,
-        ChargeBox.ChargingProfilesCleared,
+        configuration.ConfigurationReported,
+        configuration.ConfigurationChanged,
+        remote_starts.RemoteStartLinked,
+        reservations.ReservationMade,
+        reservations.ReservationEnded,
+        local_list.LocalListSent,
+        local_list.LocalListVersionReported,
+        charging_profiles.ChargingProfileSet,
+        charging_profiles.ChargingProfilesCleared,
     )
 
     def apply(self, cursor: Cursor[Any], events: Sequence[Any]) -> None:
@@ -221,7 +227,9 @@ class CommandsProjection:
         )
 
     @handle.register
-    def _configuration(self, event: ChargeBox.ConfigurationReported, cursor: Cursor[Any]) -> None:
+    def _configuration(
+        self, event: configuration.ConfigurationReported, cursor: Cursor[Any]
+    ) -> None:
         rows = [
             (str(item.get("key")), item.get("value"), item.get("readonly"), True, None)
             for item in event.keys
@@ -231,7 +239,7 @@ class CommandsProjection:
 
     @handle.register
     def _configuration_changed(
-        self, event: ChargeBox.ConfigurationChanged, cursor: Cursor[Any]
+        self, event: configuration.ConfigurationChanged, cursor: Cursor[Any]
     ) -> None:
         self._upsert_configuration(
             cursor, event, [(event.key, event.value, False, True, event.status)]
@@ -253,7 +261,9 @@ class CommandsProjection:
         )
 
     @handle.register
-    def _remote_start_linked(self, event: ChargeBox.RemoteStartLinked, cursor: Cursor[Any]) -> None:
+    def _remote_start_linked(
+        self, event: remote_starts.RemoteStartLinked, cursor: Cursor[Any]
+    ) -> None:
         cursor.execute(
             "INSERT INTO rm_remote_starts (transaction_id, command_id) VALUES (%s, %s) "
             "ON CONFLICT (transaction_id) DO UPDATE SET command_id = EXCLUDED.command_id",
@@ -261,7 +271,7 @@ class CommandsProjection:
         )
 
     @handle.register
-    def _reservation_made(self, event: ChargeBox.ReservationMade, cursor: Cursor[Any]) -> None:
+    def _reservation_made(self, event: reservations.ReservationMade, cursor: Cursor[Any]) -> None:
         cursor.execute(
             "INSERT INTO rm_reservations (reservation_id, tenant_id, charge_box_id, connector_id, "
             "id_tag, parent_id_tag, expiry_date, status, made_at, command_id) "
@@ -281,7 +291,7 @@ class CommandsProjection:
         )
 
     @handle.register
-    def _reservation_ended(self, event: ChargeBox.ReservationEnded, cursor: Cursor[Any]) -> None:
+    def _reservation_ended(self, event: reservations.ReservationEnded, cursor: Cursor[Any]) -> None:
         cursor.execute(
             "UPDATE rm_reservations SET status = %s, ended_at = %s, transaction_id = %s "
             "WHERE reservation_id = %s",
@@ -289,7 +299,7 @@ class CommandsProjection:
         )
 
     @handle.register
-    def _local_list_sent(self, event: ChargeBox.LocalListSent, cursor: Cursor[Any]) -> None:
+    def _local_list_sent(self, event: local_list.LocalListSent, cursor: Cursor[Any]) -> None:
         if event.status == "Accepted":
             cursor.execute(
                 "INSERT INTO rm_local_lists (box_aggregate_id, version, synced_at) "
@@ -300,7 +310,7 @@ class CommandsProjection:
 
     @handle.register
     def _local_list_version(
-        self, event: ChargeBox.LocalListVersionReported, cursor: Cursor[Any]
+        self, event: local_list.LocalListVersionReported, cursor: Cursor[Any]
     ) -> None:
         cursor.execute(
             "INSERT INTO rm_local_lists (box_aggregate_id, version) VALUES (%s, %s) "
@@ -309,7 +319,9 @@ class CommandsProjection:
         )
 
     @handle.register
-    def _profile_set(self, event: ChargeBox.ChargingProfileSet, cursor: Cursor[Any]) -> None:
+    def _profile_set(
+        self, event: charging_profiles.ChargingProfileSet, cursor: Cursor[Any]
+    ) -> None:
         profile = event.profile
         cursor.execute(
             "INSERT INTO rm_charging_profiles (tenant_id, charge_box_id, connector_id, "
@@ -334,7 +346,7 @@ class CommandsProjection:
 
     @handle.register
     def _profiles_cleared(
-        self, event: ChargeBox.ChargingProfilesCleared, cursor: Cursor[Any]
+        self, event: charging_profiles.ChargingProfilesCleared, cursor: Cursor[Any]
     ) -> None:
         # OCPP 1.6 section 5.5: absent criteria match everything.
         criteria = event.criteria

@@ -21,7 +21,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from cs.adapters.api_keys import KeyTable, Role
-from cs.http.keys import SYSTEM
+from cs.http.keys import SETTINGS
 from cs.sim.commands import answer as simulated_answer
 from tests.integration.conftest import base
 from tests.support.builders import a_boot_notification
@@ -168,7 +168,7 @@ async def test_a_revoke_takes_effect_within_the_cache_time(client: Client, keys:
     key = make_key(keys, "read")
     key_id = key.split("_")[1]
     assert (await call(client, "GET", "/summary", key))[0] == 200  # cached from now on
-    bound = client.app[SYSTEM].settings.api_key_cache_seconds
+    bound = client.app[SETTINGS].api_key_cache_seconds
     keys.revoke(key_id, by="another node")  # not through this node: only the cache time helps
     revoked_at = time.monotonic()
     _, body, _ = await eventually(
@@ -350,7 +350,7 @@ async def test_keys_are_created_listed_and_revoked_by_the_cli(
     assert "revoked" in next(
         line for line in cli(database_url, "list").stdout.splitlines() if line.startswith(key_id)
     )
-    bound = client.app[SYSTEM].settings.api_key_cache_seconds
+    bound = client.app[SETTINGS].api_key_cache_seconds
     await eventually(
         lambda: call(client, "GET", "/summary", key),
         lambda r: r[0] == 401,

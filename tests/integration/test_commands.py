@@ -12,7 +12,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from cs.http import models
-from cs.http.keys import SYSTEM
+from cs.http.keys import HUB
 from cs.http.operations import OPERATIONS
 from cs.sim.commands import answer as simulated_answer
 from tests.integration.conftest import base, get_json
@@ -141,7 +141,7 @@ async def test_unknown_box_is_404_and_a_box_not_connected_is_409(
     assert status == 404
     assert "reset" in body["operations"]
     await box.close()
-    hub = client.app[SYSTEM].hub
+    hub = client.app[HUB]
 
     async def connected() -> bool:
         return hub.get("default", "CMD-1") is not None

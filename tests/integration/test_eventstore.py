@@ -14,7 +14,7 @@ from eventsourcing.persistence import IntegrityError
 
 from cs.adapters.embedded_pg import EmbeddedPostgres
 from cs.adapters.eventstore import ArrayInsertRecorder, EventStore, eventstore_env
-from cs.bootstrap import open_storage
+from cs.adapters.storage import open_storage
 from cs.config import Settings
 from cs.domain.chargebox import ChargeBox, StatusReport
 from cs.domain.connection import Connection

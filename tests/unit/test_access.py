@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from cs.adapters import passwords
-from cs.adapters.ocpp16.throttle import FloodError, MessageRate
+from cs.adapters.ocppj.throttle import FloodError, MessageRate
 from cs.app.access import (
     AddressPenalties,
     GateSettings,

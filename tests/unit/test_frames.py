@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from cs.adapters.ocpp16 import frames
+from cs.adapters.ocpp16.errors import code
+from cs.adapters.ocppj import frames
 
 
 def bad(text: str) -> frames.BadFrame:
@@ -19,7 +20,7 @@ def test_a_call_is_parsed_and_a_null_payload_is_an_empty_one() -> None:
 
 def test_text_that_is_not_json_is_a_formation_violation_answered_when_the_id_is_readable() -> None:
     error = bad('[2, "abc", "Heartbeat", {')
-    assert (error.error.code, error.unique_id) == ("FormationViolation", "abc")
+    assert (code(error.error), error.unique_id) == ("FormationViolation", "abc")
     assert bad("garbage").unique_id is None
 
 
@@ -38,14 +39,14 @@ def test_text_that_is_not_json_is_a_formation_violation_answered_when_the_id_is_
 )
 def test_malformed_calls_are_formation_violations(frame: object, unique_id: str | None) -> None:
     error = bad(json.dumps(frame))
-    assert error.error.code == "FormationViolation"
+    assert code(error.error) == "FormationViolation"
     assert error.unique_id == unique_id
 
 
 def test_a_unique_id_longer_than_36_characters_is_rejected_with_that_id() -> None:
     long_id = "x" * 37
     error = bad(json.dumps([2, long_id, "Heartbeat", {}]))
-    assert (error.error.code, error.unique_id) == ("FormationViolation", long_id)
+    assert (code(error.error), error.unique_id) == ("FormationViolation", long_id)
 
 
 def test_an_unknown_message_type_is_ignored() -> None:
@@ -60,4 +61,4 @@ def test_results_and_errors_are_parsed_and_missing_details_tolerated() -> None:
 
 
 def test_deep_nesting_is_refused_not_crashed_on() -> None:
-    assert bad("[" * 5000 + "]" * 5000).error.code == "FormationViolation"
+    assert code(bad("[" * 5000 + "]" * 5000).error) == "FormationViolation"

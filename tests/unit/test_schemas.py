@@ -4,19 +4,20 @@ from typing import Any
 
 import pytest
 
-from cs.adapters.ocpp16.errors import OcppError
-from cs.adapters.ocpp16.schemas import PayloadValidator
+from cs.adapters.ocpp16.dialect import validator
+from cs.adapters.ocpp16.errors import code
+from cs.adapters.ocppj.errors import RpcError
 from cs.domain.ocpp16 import ChargePointErrorCode, ChargePointStatus
 from tests.support.builders import a_boot_notification, a_status_notification
 
-VALIDATOR = PayloadValidator()
+VALIDATOR = validator()
 
 
 def code_for(action: str, payload: dict[str, Any]) -> str | None:
     try:
         VALIDATOR.check_request(action, payload)
-    except OcppError as error:
-        return str(error.code)
+    except RpcError as error:
+        return code(error)
     return None
 
 

@@ -5,7 +5,8 @@ Each node consumes its own queue `cs.commands.<node>` (exclusive: it goes away w
 node), bound to the durable direct exchange `cs.commands` with the node name as routing
 key, and an exclusive reply queue. `forward()` publishes a request to the node named by
 the read models as holding the box (mandatory: a node that is gone returns it at once)
-and waits for the reply, which carries the HTTP status and JSON body the owner produced.
+and waits for the reply: the command as the owner left it, or the `CommandError` the
+owner raised (by code). Messages carry `"v": 2` (v1 carried the owner's HTTP reply).
 
 A request is acknowledged on receipt and never redelivered: a command to a charger must
 not run twice because a node or the broker failed mid-way (at most once; the caller
@@ -19,7 +20,6 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import aio_pika
@@ -34,7 +34,9 @@ from aio_pika.abc import (
 from aiormq.abc import DeliveredMessage
 
 from cs.adapters.amqp.relay import masked_url
-from cs.app.commands import CommandRequest
+from cs.app.commands.calls import CommandRequest
+from cs.app.commands.view import CommandView
+from cs.app.errors import CommandError, NoReply, StationNotConnected, StationUnreachable
 
 log = logging.getLogger(__name__)
 
@@ -42,42 +44,22 @@ EXCHANGE = "cs.commands"
 QUEUE_PREFIX = "cs.commands."
 
 
-@dataclass(frozen=True)
-class Reply:
-    """What the owner node answered: an HTTP status, its JSON body, its headers."""
-
-    status: int
-    body: bytes
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-Execute = Callable[[CommandRequest, bool], Awaitable[Reply]]
+VERSION = 2
+Execute = Callable[[CommandRequest, bool], Awaitable[CommandView]]
 Refresh = Callable[[str, str], None]
 
 
-class RoutingError(Exception):
-    """The command could not be handed to the node holding the box."""
-
-
-class OwnerGoneError(RoutingError):
-    """No queue for that node: it stopped (or crashed) since the read model saw it."""
-
-
-class RoutingUnavailableError(RoutingError):
+class RoutingUnavailableError(Exception):
     """This node has no working broker connection now."""
 
 
-class NoReplyError(RoutingError):
-    """The owner node did not reply within the time allowed."""
-
-
 class CommandBus:
-    """Sends commands to other nodes and runs the ones other nodes send here.
+    """Sends commands to other nodes and runs the ones other nodes send here (`CommandRouter`).
 
-    `execute(request, wait)` runs a command on this node and returns the reply the REST
-    caller gets (the same as for a local command). The bus connects in the background
-    and reconnects by itself (also after a broker restart); while it is not connected,
-    `forward` raises `RoutingUnavailableError` and local commands are unaffected.
+    `execute(request, wait)` runs a command on this node's connection (the command use
+    case's `run_here`). The bus connects in the background and reconnects by itself
+    (also after a broker restart); while it is not connected, `forward` raises
+    `StationUnreachable` and local commands are unaffected.
     """
 
     def __init__(
@@ -100,7 +82,7 @@ class CommandBus:
         self._channel: AbstractChannel | None = None
         self._exchange: AbstractExchange | None = None
         self._reply_queue: AbstractQueue | None = None
-        self._pending: dict[str, asyncio.Future[Reply]] = {}
+        self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._running: set[asyncio.Task[None]] = set()
         self._connector: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
@@ -141,17 +123,33 @@ class CommandBus:
     # -- sending ----------------------------------------------------------------------
 
     async def forward(
+        self, node: str, request: CommandRequest, *, wait: bool, reply_within: float
+    ) -> CommandView:
+        """Run `request` on `node`: the command as that node left it, or its `CommandError`."""
+        owner = node
+        try:
+            reply = await self._forward(owner, request, wait=wait, reply_within=reply_within)
+        except RoutingUnavailableError as unavailable:
+            raise StationUnreachable(
+                f"charge box {request.charge_box_id!r} is connected to node {owner!r}, which "
+                f"cannot be reached now: {unavailable}",
+                node=owner,
+            ) from None
+        if "error" in reply:
+            raise CommandError.from_dict(reply["error"])
+        return CommandView.from_dict(reply["view"])
+
+    async def _forward(
         self, owner: str, request: CommandRequest, *, wait: bool, reply_within: float
-    ) -> Reply:
-        """Run `request` on node `owner`; its reply, or a `RoutingError`."""
+    ) -> dict[str, Any]:
         exchange, reply_queue = self._exchange, self._reply_queue
         if not self.ready or exchange is None or reply_queue is None:
             raise RoutingUnavailableError("this node is not connected to RabbitMQ now")
         correlation_id = uuid.uuid4().hex
-        future: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._pending[correlation_id] = future
         try:
-            body = orjson.dumps({"request": asdict(request), "wait": wait})
+            body = orjson.dumps({"v": VERSION, "request": request.as_dict(), "wait": wait})
             try:
                 result = await exchange.publish(
                     aio_pika.Message(
@@ -169,19 +167,25 @@ class CommandBus:
             except Exception as error:  # the connection failed under the publish
                 raise RoutingUnavailableError(f"could not publish: {error}") from None
             if isinstance(result, DeliveredMessage):  # returned: no queue for that node
-                raise OwnerGoneError(f"node {owner!r} is not running")
+                raise StationNotConnected(
+                    f"charge box {request.charge_box_id!r} is not connected; "
+                    f"node {owner!r} is not running",
+                    charge_box_id=request.charge_box_id,
+                    node=owner,
+                )
             try:
                 async with asyncio.timeout(reply_within):
                     return await future
             except TimeoutError:
-                raise NoReplyError(
-                    f"node {owner!r} did not reply within {reply_within:g} s"
+                raise NoReply(
+                    f"node {owner!r} did not reply within {reply_within:g} s", node=owner
                 ) from None
         finally:
             self._pending.pop(correlation_id, None)
 
-    async def refresh(self, owner: str, tenant_id: str, charge_box_id: str) -> None:
-        """Tell node `owner` to reload a charge box (this node changed it). Best effort."""
+    async def refresh(self, node: str, tenant_id: str, charge_box_id: str) -> None:
+        """Tell `node` to reload a charge box (this node changed it). Best effort."""
+        owner = node
         exchange = self._exchange
         if not self.ready or exchange is None:
             return
@@ -212,25 +216,28 @@ class CommandBus:
         task.add_done_callback(self._running.discard)
 
     async def _serve(self, message: AbstractIncomingMessage) -> None:
+        reply: dict[str, Any]
         try:
             data = orjson.loads(message.body)
-            request = CommandRequest(**data["request"])
-            reply = await self._execute(request, bool(data.get("wait", True)))
+            request = CommandRequest.from_dict(data["request"])
+            view = await self._execute(request, bool(data.get("wait", True)))
+            reply = {"v": VERSION, "view": view.as_dict()}
         except asyncio.CancelledError:
             raise
+        except CommandError as error:
+            reply = {"v": VERSION, "error": error.as_dict()}
         except Exception as error:
             log.exception("forwarded command %s failed", message.correlation_id)
-            reply = Reply(500, orjson.dumps({"error": str(error), "code": "internal_error"}))
+            reply = {"v": VERSION, "error": CommandError(f"internal error: {error}").as_dict()}
         channel = self._channel
         if channel is None or message.reply_to is None:
             return
         with contextlib.suppress(Exception):  # the requester may be gone; nothing to do
             await channel.default_exchange.publish(
                 aio_pika.Message(
-                    reply.body,
+                    orjson.dumps(reply),
                     content_type="application/json",
                     correlation_id=message.correlation_id,
-                    headers={"status": reply.status, **reply.headers},
                     app_id="cs",
                 ),
                 routing_key=message.reply_to,
@@ -240,9 +247,10 @@ class CommandBus:
         future = self._pending.get(message.correlation_id or "")
         if future is None or future.done():
             return  # too late: the caller got 504 already
-        headers: dict[str, Any] = dict(message.headers or {})
-        status = int(headers.pop("status", 500))
-        future.set_result(Reply(status, message.body, {str(k): str(v) for k, v in headers.items()}))
+        try:
+            future.set_result(orjson.loads(message.body))
+        except orjson.JSONDecodeError as error:
+            future.set_exception(RoutingUnavailableError(f"unreadable reply: {error}"))
 
     # -- connecting -------------------------------------------------------------------
 

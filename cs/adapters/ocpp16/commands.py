@@ -1,127 +1,214 @@
-"""Commands to one charge box: a bounded queue, one outstanding CALL at a time.
+"""The OCPP 1.6 commands (section 5): operations in, CALLs out, answers read into facts.
 
-OCPP-J 1.6 section 4.1.1: a sender has at most one CALL outstanding per connection.
-Commands wait their turn in a bounded queue; a worker task sends them one by one, so a
-command never blocks the charge box's own messages (which the receive loop serves).
+One entry per operation a central system can send. An operation's arguments are the
+REST body's (snake_case JSON, `cs.http.operations`) plus what the command use case
+decides itself (`reservation_id`, a local list's `list_version` and `entries`). The
+CALL is checked against the 1.6 schema before anything is recorded.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-from collections import deque
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-from cs.app.handles import Handle
-from cs.domain.command import Command
+from cs.adapters.ocpp16.errors import code
+from cs.adapters.ocppj.casing import snake_path, to_camel
+from cs.adapters.ocppj.errors import RpcError
+from cs.adapters.ocppj.schemas import PayloadValidator
+from cs.app.commands import effects as fx
+from cs.app.commands.calls import OutgoingCall, Payload
+from cs.app.errors import InvalidCommand, UnsupportedOperation
+from cs.domain.datetimes import format_datetime, parse_datetime
 
-log = logging.getLogger(__name__)
-
-
-class QueueFullError(Exception):
-    """The charge box's command queue is full; try again later."""
-
-
-class NotConnectedError(Exception):
-    """The charge box has no live connection on this node."""
-
-
-@dataclass
-class CommandJob:
-    """A recorded command waiting to be sent; `done` completes when it reaches a final state."""
-
-    command: Handle[Command]
-    done: asyncio.Future[Command] = field(
-        default_factory=lambda: asyncio.get_running_loop().create_future()
-    )
-
-    def finish(self) -> None:
-        if not self.done.done():
-            self.done.set_result(self.command.aggregate)
+Arguments = Mapping[str, Any]
+Meaning = Callable[[Payload, Payload], Sequence[fx.Fact]]  # (payload sent, answer) -> facts
 
 
-class CommandRunner:
-    """The command queue of one connection and the task that works through it."""
+def _plain(*dates: str) -> Callable[[Arguments], Payload]:
+    """snake_case arguments -> camelCase payload; `dates` formatted as OCPP date-times."""
 
-    def __init__(self, run: Callable[[CommandJob], Awaitable[None]], *, maxsize: int) -> None:
-        self._run = run
-        self._maxsize = maxsize
-        self._queue: deque[CommandJob] = deque()
-        self._reserved = 0
-        self._wakeup = asyncio.Event()
-        self._current: CommandJob | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._closed = False
+    def build(arguments: Arguments) -> Payload:
+        values = {
+            key: format_datetime(parse_datetime(value)) if key in dates else value
+            for key, value in arguments.items()
+            if value is not None
+        }
+        payload: Payload = to_camel(values)
+        return payload
 
-    def __len__(self) -> int:
-        return len(self._queue) + (self._current is not None)
-
-    def reserve(self) -> None:
-        """Hold a place before the command is recorded, so a full queue refuses early."""
-        if self._closed:
-            raise NotConnectedError("the connection is closing")
-        if len(self) + self._reserved >= self._maxsize:
-            raise QueueFullError(f"{self._maxsize} commands already waiting for this charge box")
-        self._reserved += 1
-
-    def release(self) -> None:
-        self._reserved = max(0, self._reserved - 1)
-
-    def enqueue(self, job: CommandJob) -> None:
-        """Queue a recorded command (after `reserve`)."""
-        self.release()
-        if self._closed:
-            raise NotConnectedError("the connection closed")
-        self._queue.append(job)
-        self._wakeup.set()
-        if self._task is None:
-            self._task = asyncio.create_task(self._work())
-
-    def drain(self) -> list[CommandJob]:
-        """Stop the worker and hand back every job not finished (to abort them)."""
-        self._closed = True
-        jobs = list(self._queue)
-        self._queue.clear()
-        if self._current is not None:
-            jobs.insert(0, self._current)
-        if self._task is not None:
-            self._task.cancel()
-        return jobs
-
-    async def wait_stopped(self) -> None:
-        if self._task is not None:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
-
-    async def _work(self) -> None:
-        while not self._closed:
-            if not self._queue:
-                self._wakeup.clear()
-                await self._wakeup.wait()
-                continue
-            job = self._queue.popleft()
-            self._current = job
-            try:
-                await self._run(job)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the job's outcome is recorded by whoever ends it
-                log.exception("command %s failed to run", job.command.aggregate.id)
-            finally:
-                self._current = None
-                if job.command.aggregate.finished:
-                    job.finish()
+    return build
 
 
-def describe(command: Command) -> dict[str, Any]:
-    """The REST view of a command's outcome."""
+def _remote_start(arguments: Arguments) -> Payload:
+    payload: Payload = {"idTag": arguments.get("id_tag") or arguments.get("token_id")}
+    if arguments.get("connector_id") is not None:
+        payload["connectorId"] = arguments["connector_id"]
+    if arguments.get("charging_profile") is not None:
+        payload["chargingProfile"] = to_camel(arguments["charging_profile"])
+    return payload
+
+
+def _remote_stop(arguments: Arguments) -> Payload:
+    transaction_id = arguments.get("transaction_id")
     return {
-        "command_id": str(command.id),
-        "status": command.status,
-        "operation": command.operation,
-        "action": command.action,
-        "msg_id": command.unique_id,
+        "transactionId": transaction_id
+        if transaction_id is not None
+        else arguments.get("session_id")
     }
+
+
+def _reset(arguments: Arguments) -> Payload:
+    return {"type": str(arguments["type"]).capitalize()}
+
+
+def _local_list(arguments: Arguments) -> Payload:
+    return {
+        "updateType": arguments["update_type"],
+        "listVersion": arguments["list_version"],
+        "localAuthorizationList": [_authorization(entry) for entry in arguments["entries"]],
+    }
+
+
+def _authorization(entry: Mapping[str, Any]) -> Payload:
+    """Section 7.2 AuthorizationData: no idTagInfo means "remove this tag"."""
+    item: Payload = {"idTag": entry["id_tag"]}
+    if entry["registered"]:
+        info: Payload = {"status": entry["status"]}
+        if entry["expiry_date"] is not None:
+            info["expiryDate"] = format_datetime(entry["expiry_date"])
+        if entry["parent_id_tag"] is not None:
+            info["parentIdTag"] = entry["parent_id_tag"]
+        item["idTagInfo"] = info
+    return item
+
+
+# --- what answers mean ------------------------------------------------------------------
+
+
+def _accepted(result: Payload) -> bool:
+    return result.get("status") == "Accepted"
+
+
+def _configuration(sent: Payload, result: Payload) -> Sequence[fx.Fact]:
+    keys = list(result.get("configurationKey") or [])
+    return [fx.ConfigurationRead(keys, list(result.get("unknownKey") or []))]
+
+
+def _configuration_changed(sent: Payload, result: Payload) -> Sequence[fx.Fact]:
+    status = str(result.get("status"))
+    if status not in ("Accepted", "RebootRequired"):
+        return []
+    return [fx.ConfigurationChanged(str(sent["key"]), str(sent["value"]), status)]
+
+
+def _remote_started(sent: Payload, result: Payload) -> Sequence[fx.Fact]:
+    if not _accepted(result):
+        return []
+    return [fx.RemoteStartAccepted(str(sent["idTag"]), sent.get("connectorId"))]
+
+
+def _reserved(sent: Payload, result: Payload) -> Sequence[fx.Fact]:
+    if not _accepted(result):
+        return []
+    return [
+        fx.Reserved(
+            int(sent["reservationId"]),
+            int(sent["connectorId"]),
+            str(sent["idTag"]),
+            sent.get("parentIdTag"),
+            parse_datetime(str(sent["expiryDate"])),
+        )
+    ]
+
+
+def _cancelled(sent: Payload, result: Payload) -> Sequence[fx.Fact]:
+    return [fx.ReservationCancelled(int(sent["reservationId"]))] if _accepted(result) else []
+
+
+def _local_list_sent(sent: Payload, result: Payload) -> Sequence[fx.Fact]:
+    entries = len(sent.get("localAuthorizationList") or [])
+    return [
+        fx.LocalListSent(
+            int(sent["listVersion"]), str(sent["updateType"]), entries, str(result.get("status"))
+        )
+    ]
+
+
+def _local_list_version(sent: Payload, result: Payload) -> Sequence[fx.Fact]:
+    return [fx.LocalListVersionRead(int(result.get("listVersion", 0)))]
+
+
+def _profile_set(sent: Payload, result: Payload) -> Sequence[fx.Fact]:
+    if not _accepted(result):
+        return []
+    return [fx.ProfileInstalled(int(sent["connectorId"]), dict(sent["csChargingProfiles"]))]
+
+
+def _profiles_cleared(sent: Payload, result: Payload) -> Sequence[fx.Fact]:
+    return [fx.ProfilesCleared(dict(sent))] if _accepted(result) else []
+
+
+def _nothing(sent: Payload, result: Payload) -> Sequence[fx.Fact]:
+    return ()
+
+
+@dataclass(frozen=True)
+class Command:
+    """One operation: the 1.6 action it is, how its payload is built, what answers mean."""
+
+    action: str
+    build: Callable[[Arguments], Payload]
+    meaning: Meaning = _nothing
+
+
+COMMANDS: dict[str, Command] = {
+    "cancel-reservation": Command("CancelReservation", _plain(), _cancelled),
+    "change-availability": Command("ChangeAvailability", _plain()),
+    "change-configuration": Command("ChangeConfiguration", _plain(), _configuration_changed),
+    "clear-cache": Command("ClearCache", _plain()),
+    "clear-charging-profile": Command("ClearChargingProfile", _plain(), _profiles_cleared),
+    "data-transfer": Command("DataTransfer", _plain()),
+    "get-composite-schedule": Command("GetCompositeSchedule", _plain()),
+    "get-configuration": Command("GetConfiguration", _plain(), _configuration),
+    "get-diagnostics": Command("GetDiagnostics", _plain("start_time", "stop_time")),
+    "get-local-list-version": Command("GetLocalListVersion", _plain(), _local_list_version),
+    "remote-start-transaction": Command("RemoteStartTransaction", _remote_start, _remote_started),
+    "remote-stop-transaction": Command("RemoteStopTransaction", _remote_stop),
+    "reserve-now": Command("ReserveNow", _plain("expiry_date"), _reserved),
+    "reset": Command("Reset", _reset),
+    "send-local-list": Command("SendLocalList", _local_list, _local_list_sent),
+    "set-charging-profile": Command("SetChargingProfile", _plain(), _profile_set),
+    "trigger-message": Command("TriggerMessage", _plain()),
+    "unlock-connector": Command("UnlockConnector", _plain()),
+    "update-firmware": Command("UpdateFirmware", _plain("retrieve_date")),
+}
+
+
+class Ocpp16Commands:
+    """The 1.6 `CommandCatalogue`: builds and checks the CALL of an operation."""
+
+    def __init__(self, validator: PayloadValidator) -> None:
+        self._validator = validator
+
+    def prepare(self, operation: str, arguments: Arguments) -> OutgoingCall:
+        command = COMMANDS.get(operation)
+        if command is None:
+            raise UnsupportedOperation(
+                f"OCPP 1.6 has no operation {operation!r}", version="ocpp1.6"
+            )
+        payload = command.build(arguments)
+        try:
+            self._validator.check_request(command.action, payload)
+        except RpcError as error:
+            raise _invalid(error) from None
+        return OutgoingCall(command.action, payload, partial(command.meaning, payload))
+
+
+def _invalid(error: RpcError) -> InvalidCommand:
+    field = snake_path(str(error.details.get("field", ""))) or "(body)"
+    return InvalidCommand(
+        f"invalid value for: {field}",
+        problems=[{"field": field, "message": str(error.description), "type": code(error)}],
+    )

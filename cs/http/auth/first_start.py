@@ -10,7 +10,7 @@ from aiohttp import web
 
 from cs.adapters.api_keys import NewKey
 from cs.http.auth.policy import ACCESS
-from cs.http.keys import SYSTEM
+from cs.http.keys import SETTINGS
 
 log = logging.getLogger("cs.http.auth")  # log lines keep the name of the module this was split from
 
@@ -18,7 +18,7 @@ log = logging.getLogger("cs.http.auth")  # log lines keep the name of the module
 async def announce_access(app: web.Application) -> None:
     """After the system started: create and print a first admin key, or warn that auth is off."""
     access = app[ACCESS]
-    settings = app[SYSTEM].settings
+    settings = app[SETTINGS]
     if not access.enabled:
         exposed = "" if _is_loopback(settings.host) else f" AND LISTENING ON {settings.host}"
         log.warning(

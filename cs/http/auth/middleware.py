@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from cs.adapters.api_keys import AsyncKeyTable
 from cs.http.auth.errors import ForbiddenError
 from cs.http.auth.first_start import announce_access
 from cs.http.auth.identity import AUTHENTICATED
 from cs.http.auth.policy import ACCESS, Access
 from cs.http.auth.roles import required_role
 from cs.http.errors import Handler
-from cs.http.keys import SYSTEM
+from cs.http.keys import API_KEYS, CLOCK, SETTINGS
 
 
 @web.middleware
@@ -45,7 +44,6 @@ async def access_middleware(request: web.Request, handler: Handler) -> web.Strea
 
 def setup_access(app: web.Application) -> None:
     """Install the access middleware and, at start, the first admin key (or the warning)."""
-    system = app[SYSTEM]
-    app[ACCESS] = Access(system, AsyncKeyTable(system.async_pool))
+    app[ACCESS] = Access(app[SETTINGS], app[CLOCK], app[API_KEYS])
     app.middlewares.append(access_middleware)
     app.on_startup.append(announce_access)

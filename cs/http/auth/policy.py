@@ -14,8 +14,9 @@ from aiohttp import web
 
 from cs.adapters.api_keys import ApiKey, AsyncKeyTable, parse
 from cs.app.penalties import Fade, FailedAttempts, PenaltyRules
+from cs.app.ports import Clock
 from cs.app.ratelimit import TokenBuckets
-from cs.bootstrap import System
+from cs.config import Settings
 from cs.http.auth.errors import PayloadTooLargeError, TooManyRequestsError, UnauthorizedError
 from cs.http.auth.identity import presented
 from cs.http.auth.keycache import KeyCache
@@ -38,8 +39,7 @@ class Access:
     address others fail from.
     """
 
-    def __init__(self, system: System, table: AsyncKeyTable) -> None:
-        settings = system.settings
+    def __init__(self, settings: Settings, clock: Clock, table: AsyncKeyTable) -> None:
         self.enabled = settings.api_auth == "on"
         self.table = table
         self.keys = KeyCache(table, settings.api_key_cache_seconds)
@@ -51,7 +51,7 @@ class Access:
                 block_after=settings.api_auth_failure_burst,
             )
         )
-        self._clock = system.clock
+        self._clock = clock
         self._touched: dict[str, float] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 

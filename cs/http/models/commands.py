@@ -19,7 +19,7 @@ def _snake(payload: dict[str, Any] | None) -> Any:
 
 
 # Its `From` marks name the columns of `rm_commands` (CommandRowOut); in CommandOut the
-# aggregate's `error` is already this shape.
+# view's `error` is already this shape.
 class CommandErrorOut(Model):
     code: Annotated[str, From("error_code")] = Field(
         description="the charger's CALLERROR code, or timeout/aborted"
@@ -28,33 +28,27 @@ class CommandErrorOut(Model):
     details: Annotated[dict[str, Any], From("error_details")]
 
 
-def _command_id(command: Any) -> str:
-    return str(command.id)
-
-
 def _request(command: Any) -> Any:
-    return _snake(command.payload)
+    return _snake(command.request)
 
 
 def _answer(command: Any) -> Any:
-    return _snake(command.result)
+    return _snake(command.answer)
 
 
 class CommandOut(Model):
     """A command and, once it has one, its outcome."""
 
-    # Shaped from the `Command` aggregate (cs.domain.command), attribute by attribute.
-    command_id: Annotated[UUID, Computed(_command_id)]
+    # Shaped from a `cs.app.commands.view.CommandView`, attribute by attribute.
+    command_id: UUID
     status: Literal["queued", "sent", "answered", "failed", "timed_out", "aborted"]
     operation: str
     action: str = Field(description="the OCPP action")
-    msg_id: Annotated[str | None, From("unique_id")] = Field(
-        description="the CALL's unique id, once sent"
-    )
+    msg_id: str | None = Field(description="the CALL's unique id, once sent")
     tenant_id: str
     charge_box_id: str
     requested_by: str | None
-    requested_at: Annotated[datetime, From("created_on")]
+    requested_at: datetime
     request: Annotated[dict[str, Any], Computed(_request)] = Field(
         description="the OCPP payload sent (snake_case keys)"
     )

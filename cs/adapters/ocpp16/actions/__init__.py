@@ -1,6 +1,7 @@
-"""One module per OCPP action a charge point sends: payload in, use case, answer out.
+"""One module per OCPP 1.6 action a charge point sends: payload in, use case, answer out.
 
-Each module defines a mixin with one `@on` handler; `CentralSystemChargePoint` combines
-them. Handlers translate the payload into domain values, call one use case and build
-the library's `call_result` payload.
+Each module holds one handler class (`cs.adapters.ocppj.dialect.ActionHandler`) that
+gets, at construction, only the use case it calls. It translates the payload (valid for
+the action's schema, camelCase as sent) into central-system values, calls the use case
+and builds the answer payload. `cs.adapters.ocpp16.dialect` routes actions to them.
 """

@@ -1,28 +1,36 @@
-"""BootNotification (OCPP 1.6 section 4.2): record who the charge point is, accept it."""
+"""BootNotification (OCPP 1.6 section 4.2): record who the charge point is, answer its status."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from ocpp.v16 import call_result
-from ocpp.v16.enums import Action
-
-from cs.adapters.ocpp16.actions.base import ActionHandler, handles
 from cs.adapters.ocpp16.timestamps import format_datetime
+from cs.adapters.ocppj.dialect import Payload
+from cs.app.recorder import MessageContext
+from cs.app.stations.boot import BootService
 from cs.domain.chargebox import BootInfo
 
 
-class BootNotificationHandler(ActionHandler):
-    @handles(Action.boot_notification)
-    async def on_boot_notification(
-        self, charge_point_vendor: str, charge_point_model: str, **optional: Any
-    ) -> call_result.BootNotification:
-        answer = await self.services.charge_points.boot_notification(
-            self.context, BootInfo(charge_point_vendor, charge_point_model, **optional)
+class BootNotification:
+    """Records the boot and answers the registration (`BootService`)."""
+
+    def __init__(self, boots: BootService) -> None:
+        self._boots = boots
+
+    async def __call__(self, ctx: MessageContext, payload: Payload) -> Payload:
+        info = BootInfo(
+            payload["chargePointVendor"],
+            payload["chargePointModel"],
+            charge_point_serial_number=payload.get("chargePointSerialNumber"),
+            charge_box_serial_number=payload.get("chargeBoxSerialNumber"),
+            firmware_version=payload.get("firmwareVersion"),
+            iccid=payload.get("iccid"),
+            imsi=payload.get("imsi"),
+            meter_type=payload.get("meterType"),
+            meter_serial_number=payload.get("meterSerialNumber"),
         )
+        answer = self._boots.boot(ctx, info)
         # OCPP 1.6 answers `interval` (1.5's `heartbeatInterval` is not valid here).
-        return call_result.BootNotification(
-            current_time=format_datetime(answer.current_time),
-            interval=answer.interval,
-            status=answer.status.value,
-        )
+        return {
+            "currentTime": format_datetime(answer.current_time),
+            "interval": answer.interval,
+            "status": answer.status.value,
+        }

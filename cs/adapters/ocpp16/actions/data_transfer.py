@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from ocpp.v16 import call_result
-from ocpp.v16.enums import Action
+from cs.adapters.ocppj.dialect import Payload
+from cs.app.recorder import MessageContext
+from cs.app.stations.data_transfer import DataTransferService
 
-from cs.adapters.ocpp16.actions.base import ActionHandler, handles
 
+class DataTransfer:
+    """Hands vendor data to its plug-in and answers what it says (`DataTransferService`)."""
 
-class DataTransferHandler(ActionHandler):
-    @handles(Action.data_transfer)
-    async def on_data_transfer(
-        self, vendor_id: str, message_id: str | None = None, data: str | None = None
-    ) -> call_result.DataTransfer:
-        answer = await self.services.charge_points.data_transfer(
-            self.context, vendor_id, message_id, data
+    def __init__(self, transfers: DataTransferService) -> None:
+        self._transfers = transfers
+
+    async def __call__(self, ctx: MessageContext, payload: Payload) -> Payload:
+        answer = await self._transfers.data_transfer(
+            ctx, payload["vendorId"], payload.get("messageId"), payload.get("data")
         )
-        return call_result.DataTransfer(status=answer.status.value, data=answer.data)
+        reply: Payload = {"status": answer.status.value}
+        if answer.data is not None:
+            reply["data"] = answer.data
+        return reply

@@ -1,17 +1,18 @@
-"""DiagnosticsStatusNotification (OCPP 1.6 section 4.4): recorded, shown on the box."""
+"""DiagnosticsStatusNotification (OCPP 1.6 section 4.4): recorded, shown on the charge box."""
 
 from __future__ import annotations
 
-from ocpp.v16 import call_result
-from ocpp.v16.enums import Action
+from cs.adapters.ocppj.dialect import Payload
+from cs.app.recorder import MessageContext
+from cs.app.stations.reports import StationReports
 
-from cs.adapters.ocpp16.actions.base import ActionHandler, handles
 
+class DiagnosticsStatusNotification:
+    """Records the diagnostics status the charge point reports (`StationReports`)."""
 
-class DiagnosticsStatusNotificationHandler(ActionHandler):
-    @handles(Action.diagnostics_status_notification)
-    async def on_diagnostics_status_notification(
-        self, status: str
-    ) -> call_result.DiagnosticsStatusNotification:
-        await self.services.charge_points.report(self.context, "diagnostics", status)
-        return call_result.DiagnosticsStatusNotification()
+    def __init__(self, reports: StationReports) -> None:
+        self._reports = reports
+
+    async def __call__(self, ctx: MessageContext, payload: Payload) -> Payload:
+        self._reports.report(ctx, "diagnostics", payload["status"])
+        return {}

@@ -1,17 +1,18 @@
-"""FirmwareStatusNotification (OCPP 1.6 section 4.5): recorded, shown on the box."""
+"""FirmwareStatusNotification (OCPP 1.6 section 4.5): recorded, shown on the charge box."""
 
 from __future__ import annotations
 
-from ocpp.v16 import call_result
-from ocpp.v16.enums import Action
+from cs.adapters.ocppj.dialect import Payload
+from cs.app.recorder import MessageContext
+from cs.app.stations.reports import StationReports
 
-from cs.adapters.ocpp16.actions.base import ActionHandler, handles
 
+class FirmwareStatusNotification:
+    """Records the firmware status the charge point reports (`StationReports`)."""
 
-class FirmwareStatusNotificationHandler(ActionHandler):
-    @handles(Action.firmware_status_notification)
-    async def on_firmware_status_notification(
-        self, status: str
-    ) -> call_result.FirmwareStatusNotification:
-        await self.services.charge_points.report(self.context, "firmware", status)
-        return call_result.FirmwareStatusNotification()
+    def __init__(self, reports: StationReports) -> None:
+        self._reports = reports
+
+    async def __call__(self, ctx: MessageContext, payload: Payload) -> Payload:
+        self._reports.report(ctx, "firmware", payload["status"])
+        return {}

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from ocpp.v16 import call_result
-from ocpp.v16.enums import Action
-
-from cs.adapters.ocpp16.actions.base import ActionHandler, handles
 from cs.adapters.ocpp16.timestamps import format_datetime
+from cs.adapters.ocppj.dialect import Payload
+from cs.app.recorder import MessageContext
+from cs.app.stations.boot import BootService
 
 
-class HeartbeatHandler(ActionHandler):
-    @handles(Action.heartbeat)
-    def on_heartbeat(self, **_: Any) -> call_result.Heartbeat:
-        now = self.services.charge_points.heartbeat(self.context)
-        return call_result.Heartbeat(current_time=format_datetime(now))
+class Heartbeat:
+    """Answers our clock (`BootService.heartbeat`); changes no aggregate."""
+
+    def __init__(self, boots: BootService) -> None:
+        self._boots = boots
+
+    async def __call__(self, ctx: MessageContext, payload: Payload) -> Payload:
+        return {"currentTime": format_datetime(self._boots.heartbeat(ctx))}

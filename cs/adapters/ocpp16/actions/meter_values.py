@@ -2,33 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from ocpp.v16 import call_result
-from ocpp.v16.enums import Action
-
-from cs.adapters.ocpp16.actions.base import ActionHandler, handles
-from cs.adapters.ocpp16.errors import PropertyConstraintViolation
 from cs.adapters.ocpp16.timestamps import parse_datetime
-from cs.app.sessions import MeterReport
+from cs.adapters.ocppj.dialect import Payload
+from cs.adapters.ocppj.errors import PropertyConstraintViolation
+from cs.app.recorder import MessageContext
+from cs.app.transactions.meter_values import MeterReport, MeterValuesService
 from cs.domain.metering import samples
 
 
-class MeterValuesHandler(ActionHandler):
-    @handles(Action.meter_values)
-    async def on_meter_values(
-        self,
-        connector_id: int,
-        meter_value: list[dict[str, Any]],
-        transaction_id: int | None = None,
-    ) -> call_result.MeterValues:
+class MeterValues:
+    """Records the values on their session or on the charge box (`MeterValuesService`)."""
+
+    def __init__(self, meter_values: MeterValuesService) -> None:
+        self._meter_values = meter_values
+
+    async def __call__(self, ctx: MessageContext, payload: Payload) -> Payload:
+        connector_id = payload["connectorId"]
         if connector_id < 0:
             raise PropertyConstraintViolation("connectorId must be 0 or more")
+        meter_value = payload["meterValue"]
         report = MeterReport(
             connector_id=connector_id,
-            transaction_id=transaction_id,
+            transaction_id=payload.get("transactionId"),
             meter_values=meter_value,
             samples=samples(meter_value, parse_datetime),
         )
-        await self.services.sessions.meter_values(self.context, report)
-        return call_result.MeterValues()
+        await self._meter_values.meter_values(ctx, report)
+        return {}

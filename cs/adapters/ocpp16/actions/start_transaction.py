@@ -2,39 +2,37 @@
 
 from __future__ import annotations
 
-from ocpp.v16 import call_result
-from ocpp.v16.enums import Action
-
 from cs.adapters.ocpp16.actions._idtaginfo import id_tag_info
-from cs.adapters.ocpp16.actions.base import ActionHandler, handles
-from cs.adapters.ocpp16.errors import PropertyConstraintViolation
 from cs.adapters.ocpp16.timestamps import parse_datetime
+from cs.adapters.ocppj.dialect import Payload
+from cs.adapters.ocppj.errors import PropertyConstraintViolation
+from cs.app.recorder import MessageContext
+from cs.app.transactions.start import StartService
 from cs.domain.session import StartData
 
 
-class StartTransactionHandler(ActionHandler):
-    @handles(Action.start_transaction)
-    async def on_start_transaction(
-        self,
-        connector_id: int,
-        id_tag: str,
-        meter_start: int,
-        timestamp: str,
-        reservation_id: int | None = None,
-    ) -> call_result.StartTransaction:
+class StartTransaction:
+    """Starts a session and answers its transaction id and the tag's status (`StartService`)."""
+
+    def __init__(self, starts: StartService) -> None:
+        self._starts = starts
+
+    async def __call__(self, ctx: MessageContext, payload: Payload) -> Payload:
+        connector_id = payload["connectorId"]
         if connector_id < 1:  # section 6.46: connectorId > 0
             raise PropertyConstraintViolation("connectorId must be 1 or more")
-        ctx = self.context
+        timestamp = payload["timestamp"]
         data = StartData(
             tenant_id=ctx.tenant_id,
             charge_box_id=ctx.charge_box_id,
             connector_id=connector_id,
-            id_tag=id_tag,
-            meter_start=meter_start,
+            id_tag=payload["idTag"],
+            meter_start=payload["meterStart"],
             started_at=parse_datetime(timestamp),
-            reservation_id=reservation_id,
+            reservation_id=payload.get("reservationId"),
         )
-        answer = await self.services.sessions.start_transaction(ctx, data, timestamp)
-        return call_result.StartTransaction(
-            transaction_id=answer.transaction_id, id_tag_info=id_tag_info(answer.id_tag_info)
-        )
+        answer = await self._starts.start_transaction(ctx, data, timestamp)
+        return {
+            "transactionId": answer.transaction_id,
+            "idTagInfo": id_tag_info(answer.id_tag_info),
+        }

@@ -2,37 +2,33 @@
 
 from __future__ import annotations
 
-from ocpp.v16 import call_result
-from ocpp.v16.enums import Action
-
-from cs.adapters.ocpp16.actions.base import ActionHandler, handles
-from cs.adapters.ocpp16.errors import PropertyConstraintViolation
 from cs.adapters.ocpp16.timestamps import parse_datetime
+from cs.adapters.ocppj.dialect import Payload
+from cs.adapters.ocppj.errors import PropertyConstraintViolation
+from cs.app.recorder import MessageContext
+from cs.app.stations.status import StatusService
 from cs.domain.chargebox import StatusReport
 
 
-class StatusNotificationHandler(ActionHandler):
-    @handles(Action.status_notification)
-    async def on_status_notification(
-        self,
-        connector_id: int,
-        error_code: str,
-        status: str,
-        info: str | None = None,
-        timestamp: str | None = None,
-        vendor_id: str | None = None,
-        vendor_error_code: str | None = None,
-    ) -> call_result.StatusNotification:
+class StatusNotification:
+    """Records the status on the charge box (`StatusService`)."""
+
+    def __init__(self, statuses: StatusService) -> None:
+        self._statuses = statuses
+
+    async def __call__(self, ctx: MessageContext, payload: Payload) -> Payload:
+        connector_id = payload["connectorId"]
         if connector_id < 0:  # 0 is the charge point itself, 1.. its connectors
             raise PropertyConstraintViolation("connectorId must be 0 or more")
+        timestamp = payload.get("timestamp")
         report = StatusReport(
             connector_id=connector_id,
-            status=status,
-            error_code=error_code,
-            info=info,
-            vendor_id=vendor_id,
-            vendor_error_code=vendor_error_code,
+            status=payload["status"],
+            error_code=payload["errorCode"],
+            info=payload.get("info"),
+            vendor_id=payload.get("vendorId"),
+            vendor_error_code=payload.get("vendorErrorCode"),
             reported_at=parse_datetime(timestamp) if timestamp else None,
         )
-        await self.services.charge_points.status_notification(self.context, report)
-        return call_result.StatusNotification()
+        self._statuses.status_notification(ctx, report)
+        return {}

@@ -2,37 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from ocpp.v16 import call_result
-from ocpp.v16.enums import Action
-
 from cs.adapters.ocpp16.actions._idtaginfo import id_tag_info
-from cs.adapters.ocpp16.actions.base import ActionHandler, handles
 from cs.adapters.ocpp16.timestamps import parse_datetime
+from cs.adapters.ocppj.dialect import Payload
+from cs.app.recorder import MessageContext
+from cs.app.transactions.stop import StopService
 from cs.domain.metering import samples
 from cs.domain.session import StopData
 
 
-class StopTransactionHandler(ActionHandler):
-    @handles(Action.stop_transaction)
-    async def on_stop_transaction(
-        self,
-        meter_stop: int,
-        timestamp: str,
-        transaction_id: int,
-        reason: str | None = None,
-        id_tag: str | None = None,
-        transaction_data: list[dict[str, Any]] | None = None,
-    ) -> call_result.StopTransaction:
+class StopTransaction:
+    """Ends the session (or records the stop on the charge box) (`StopService`)."""
+
+    def __init__(self, stops: StopService) -> None:
+        self._stops = stops
+
+    async def __call__(self, ctx: MessageContext, payload: Payload) -> Payload:
         data = StopData(
-            meter_stop=meter_stop,
-            stopped_at=parse_datetime(timestamp),
-            reason=reason,
-            id_tag=id_tag,
-            transaction_data=transaction_data or [],
+            meter_stop=payload["meterStop"],
+            stopped_at=parse_datetime(payload["timestamp"]),
+            reason=payload.get("reason"),
+            id_tag=payload.get("idTag"),
+            transaction_data=payload.get("transactionData") or [],
         )
-        info = await self.services.sessions.stop_transaction(
-            self.context, transaction_id, data, samples(data.transaction_data, parse_datetime)
+        info = await self._stops.stop_transaction(
+            ctx,
+            payload["transactionId"],
+            data,
+            samples(data.transaction_data, parse_datetime),
         )
-        return call_result.StopTransaction(id_tag_info=id_tag_info(info) if info else None)
+        return {"idTagInfo": id_tag_info(info)} if info is not None else {}

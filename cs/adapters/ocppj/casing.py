@@ -65,3 +65,9 @@ def to_camel(data: Any) -> Any:
     if isinstance(data, Enum):
         return data.value
     return data
+
+
+def snake_path(path: str) -> str:
+    """A schema error's field path (`csChargingProfiles/chargingSchedule`) in snake_case,
+    dotted, as REST names fields (`cs_charging_profiles.charging_schedule`)."""
+    return ".".join(_snake_key(part) for part in path.split("/") if part)

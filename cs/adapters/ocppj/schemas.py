@@ -1,9 +1,10 @@
-"""Payload validation against the OCPP 1.6 JSON schemas shipped in the `ocpp` package.
+"""Payload validation against the OCPP JSON schemas shipped in the `ocpp` package.
 
 Every schema is compiled once at start-up with `jsonschema_rs` (a few µs per check).
 Only a payload that fails is run through the reference `jsonschema` validator, to name
-the violated rule and answer the CALLERROR OCPP-J 1.6 section 4.2.3 prescribes. Date-time
-fields are checked as real date-times, which the `ocpp` library does not do.
+the violated rule and answer the CALLERROR the version prescribes (OCPP-J 1.6 section
+4.2.3, OCPP 2.0.1 Part 4 section 4.3). Date-time fields are checked as real date-times,
+which the `ocpp` library does not do.
 """
 
 from __future__ import annotations
@@ -14,29 +15,26 @@ from typing import Any
 
 import jsonschema
 import jsonschema_rs
-import ocpp
 from jsonschema.exceptions import best_match
 
-from cs.adapters.ocpp16.errors import (
-    FormationViolation,
-    OccurenceConstraintViolation,
-    OcppError,
+from cs.adapters.ocppj.errors import (
+    FormatViolation,
+    OccurrenceConstraintViolation,
     PropertyConstraintViolation,
     ProtocolError,
+    RpcError,
     TypeConstraintViolation,
 )
-from cs.adapters.ocpp16.timestamps import is_datetime
+from cs.domain.datetimes import is_datetime
 
-SCHEMA_DIR = Path(ocpp.__file__).parent / "v16" / "schemas"
-
-# JSON-schema keyword -> the OCPP-J 1.6 error code for a payload that breaks it.
-_ERROR_FOR_KEYWORD: dict[str, type[OcppError]] = {
+# JSON-schema keyword -> the error for a payload that breaks it.
+_ERROR_FOR_KEYWORD: dict[str, type[RpcError]] = {
     "type": TypeConstraintViolation,
     "format": TypeConstraintViolation,
-    "maxLength": TypeConstraintViolation,  # CiString<n> is a data type in OCPP 1.6
+    "maxLength": TypeConstraintViolation,  # CiString<n> is a data type in OCPP
     "minLength": TypeConstraintViolation,
     "required": ProtocolError,  # "Payload for Action is incomplete"
-    "additionalProperties": FormationViolation,  # not conform the PDU structure
+    "additionalProperties": FormatViolation,  # not conform the PDU structure
     "enum": PropertyConstraintViolation,
     "minimum": PropertyConstraintViolation,
     "maximum": PropertyConstraintViolation,
@@ -44,17 +42,16 @@ _ERROR_FOR_KEYWORD: dict[str, type[OcppError]] = {
     "exclusiveMaximum": PropertyConstraintViolation,
     "multipleOf": PropertyConstraintViolation,
     "pattern": PropertyConstraintViolation,
-    "minItems": OccurenceConstraintViolation,
-    "maxItems": OccurenceConstraintViolation,
-    "uniqueItems": OccurenceConstraintViolation,
+    "minItems": OccurrenceConstraintViolation,
+    "maxItems": OccurrenceConstraintViolation,
+    "uniqueItems": OccurrenceConstraintViolation,
 }
 
-
-# OCPP 1.6 integers are 32 bits (its SOAP WSDL types them xs:int). The JSON schemas leave
-# them unbounded, but
-# PostgreSQL's columns are not: a larger value would be stored and then fail every
-# batch of the read model it reaches. Bounds are added at load time; the 1.6 schemas
-# have no minimum or maximum of their own, so breaking one of these is a data type error.
+# OCPP integers are 32 bits (1.6's SOAP WSDL types them xs:int). The JSON schemas leave
+# them unbounded, but PostgreSQL's columns are not: a larger value would be stored and
+# then fail every batch of the read model it reaches. Bounds are added at load time;
+# the schemas have no minimum or maximum of their own there, so breaking one of these
+# is a data type error.
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 
 
@@ -80,9 +77,15 @@ _FORMATS.checks("date-time")(_date_time)
 
 
 class PayloadValidator:
-    """Checks CALL and CALLRESULT payloads of OCPP 1.6 against their schemas."""
+    """Checks CALL and CALLRESULT payloads of one OCPP version against its schemas.
 
-    def __init__(self, schema_dir: Path = SCHEMA_DIR) -> None:
+    `request_suffix` is how the version names a request's schema file: 1.6 `Reset.json`,
+    2.0.1 `ResetRequest.json`; responses are `<Action>Response.json` in both.
+    """
+
+    def __init__(self, schema_dir: Path, *, request_suffix: str = "", int32: str = "") -> None:
+        self._request_suffix = request_suffix
+        self._int32 = int32
         self._schemas: dict[str, dict[str, Any]] = {}
         self._fast: dict[str, Any] = {}
         for path in sorted(schema_dir.glob("*.json")):
@@ -93,11 +96,11 @@ class PayloadValidator:
             )
 
     def knows(self, action: str) -> bool:
-        return action in self._schemas
+        return f"{action}{self._request_suffix}" in self._schemas
 
     def check_request(self, action: str, payload: dict[str, Any]) -> None:
-        """Raise the OcppError for the first rule `payload` breaks, if any."""
-        self._check(action, payload)
+        """Raise the RpcError for the first rule `payload` breaks, if any."""
+        self._check(f"{action}{self._request_suffix}", payload)
 
     def check_response(self, action: str, payload: dict[str, Any]) -> None:
         self._check(f"{action}Response", payload)
@@ -105,7 +108,8 @@ class PayloadValidator:
     def _check(self, name: str, payload: dict[str, Any]) -> None:
         if self._fast[name].is_valid(payload):
             return
-        validator = jsonschema.Draft4Validator(self._schemas[name], format_checker=_FORMATS)
+        schema = self._schemas[name]
+        validator = jsonschema.validators.validator_for(schema)(schema, format_checker=_FORMATS)
         error = best_match(validator.iter_errors(payload))
         if error is None:  # the two validators disagree: trust the reference one
             return
@@ -115,9 +119,9 @@ class PayloadValidator:
             INT32_MAX,
         ):
             raise TypeConstraintViolation(
-                f"{where}: {error.instance} is not a 32-bit integer (xs:int in OCPP 1.6)",
+                f"{where}: {error.instance} is not a 32-bit integer{self._int32}",
                 {"field": where, "rule": "type"},
             )
-        raise _ERROR_FOR_KEYWORD.get(str(error.validator), FormationViolation)(
+        raise _ERROR_FOR_KEYWORD.get(str(error.validator), FormatViolation)(
             f"{where}: {error.message}"[:500], {"field": where, "rule": error.validator}
         )

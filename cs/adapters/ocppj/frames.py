@@ -1,4 +1,4 @@
-"""OCPP-J framing (OCPP-J 1.6 section 4): parse a text frame, or say exactly what is wrong.
+"""OCPP-J framing (OCPP-J 1.6 section 4, OCPP 2.0.1 Part 4 section 4): parse a text frame.
 
 `parse` never raises anything but `BadFrame`; a `BadFrame` carries the CALLERROR to
 answer and the unique id to answer it with, when one could be read.
@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from cs.adapters.ocpp16.errors import FormationViolation, OcppError
+from cs.adapters.ocppj.errors import FormatViolation, RpcError
 
 CALL, CALLRESULT, CALLERROR = 2, 3, 4
 MAX_UNIQUE_ID_LENGTH = 36  # OCPP-J 1.6 section 4.1.3
@@ -53,7 +53,7 @@ class BadFrame(Exception):
     and is only recorded.
     """
 
-    def __init__(self, error: OcppError, unique_id: str | None, *, ignored: bool = False):
+    def __init__(self, error: RpcError, unique_id: str | None, *, ignored: bool = False):
         super().__init__(error.description)
         self.error = error
         self.unique_id = unique_id
@@ -67,15 +67,15 @@ def parse(text: str) -> Message:
     except orjson.JSONDecodeError as error:
         match = _LEADING_CALL_ID.match(text)
         raise BadFrame(
-            FormationViolation("Frame is not valid JSON", {"cause": str(error)[:200]}),
+            FormatViolation("Frame is not valid JSON", {"cause": str(error)[:200]}),
             match.group(1) if match else None,
         ) from None
     if not isinstance(data, list) or not data:
-        raise BadFrame(FormationViolation("Frame is not a JSON array with a MessageTypeId"), None)
+        raise BadFrame(FormatViolation("Frame is not a JSON array with a MessageTypeId"), None)
     message_type = data[0]
     if type(message_type) is not int:
         raise BadFrame(
-            FormationViolation("MessageTypeId must be an integer"), _call_id(data, message_type)
+            FormatViolation("MessageTypeId must be an integer"), _call_id(data, message_type)
         )
     if message_type == CALL:
         return _call(data)
@@ -84,7 +84,7 @@ def parse(text: str) -> Message:
     if message_type == CALLERROR:
         return _call_error(data)
     # OCPP-J 1.6 section 4.1.3: a message with an unknown MessageTypeId is ignored.
-    raise BadFrame(FormationViolation(f"Unknown MessageTypeId {message_type}"), None, ignored=True)
+    raise BadFrame(FormatViolation(f"Unknown MessageTypeId {message_type}"), None, ignored=True)
 
 
 def _call_id(data: list[Any], message_type: Any) -> str | None:
@@ -100,30 +100,30 @@ def _call_id(data: list[Any], message_type: Any) -> str | None:
 def _call(data: list[Any]) -> Call:
     unique_id = data[1] if len(data) > 1 else None
     if not isinstance(unique_id, str) or not unique_id:
-        raise BadFrame(FormationViolation("CALL without a string UniqueId"), None)
+        raise BadFrame(FormatViolation("CALL without a string UniqueId"), None)
     if len(unique_id) > MAX_UNIQUE_ID_LENGTH:
         raise BadFrame(
-            FormationViolation(f"UniqueId longer than {MAX_UNIQUE_ID_LENGTH} characters"),
+            FormatViolation(f"UniqueId longer than {MAX_UNIQUE_ID_LENGTH} characters"),
             unique_id,
         )
     if len(data) != 4:
-        raise BadFrame(FormationViolation(f"CALL must have 4 elements, not {len(data)}"), unique_id)
+        raise BadFrame(FormatViolation(f"CALL must have 4 elements, not {len(data)}"), unique_id)
     action, payload = data[2], data[3]
     if not isinstance(action, str) or not action:
-        raise BadFrame(FormationViolation("Action must be a non-empty string"), unique_id)
+        raise BadFrame(FormatViolation("Action must be a non-empty string"), unique_id)
     if payload is None:  # some chargers send null for an empty payload
         payload = {}
     if not isinstance(payload, dict):
-        raise BadFrame(FormationViolation("Payload must be a JSON object"), unique_id)
+        raise BadFrame(FormatViolation("Payload must be a JSON object"), unique_id)
     return Call(unique_id, action, payload)
 
 
 def _call_result(data: list[Any]) -> CallResult:
     if len(data) != 3 or not isinstance(data[1], str):
-        raise BadFrame(FormationViolation("CALLRESULT must be [3, UniqueId, Payload]"), None)
+        raise BadFrame(FormatViolation("CALLRESULT must be [3, UniqueId, Payload]"), None)
     payload = {} if data[2] is None else data[2]
     if not isinstance(payload, dict):
-        raise BadFrame(FormationViolation("CALLRESULT payload must be a JSON object"), None)
+        raise BadFrame(FormatViolation("CALLRESULT payload must be a JSON object"), None)
     return CallResult(data[1], payload)
 
 
@@ -131,7 +131,7 @@ def _call_error(data: list[Any]) -> CallError:
     # Details are required by the spec, but some chargers omit them: accept 4 elements.
     if len(data) not in (4, 5) or not all(isinstance(item, str) for item in data[1:4]):
         raise BadFrame(
-            FormationViolation(
+            FormatViolation(
                 "CALLERROR must be [4, UniqueId, ErrorCode, ErrorDescription, Details]"
             ),
             None,
@@ -144,10 +144,11 @@ def dump_call_result(unique_id: str, payload: dict[str, Any]) -> str:
     return orjson.dumps([CALLRESULT, unique_id, payload]).decode()
 
 
-def dump_call_error(unique_id: str, error: OcppError) -> str:
+def dump_call_error(unique_id: str, code: str, error: RpcError) -> str:
+    """A CALLERROR; `code` is `error`'s code as the connection's version spells it."""
     details = error.details if isinstance(error.details, dict) else {}
     return orjson.dumps(
-        [CALLERROR, unique_id, error.code, error.description or "", details],
+        [CALLERROR, unique_id, code, error.description or "", details],
         default=str,
     ).decode()
 

@@ -1,8 +1,24 @@
-"""The connection object the `ocpp` library needs (`recv`/`send`) over aiohttp's websocket."""
+"""A station's websocket as frames: `recv` and `send` text, over aiohttp (or a fake in tests)."""
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from aiohttp import WebSocketError, WSCloseCode, WSMsgType, web
+
+
+class Transport(Protocol):
+    """What a connection needs of its socket."""
+
+    async def recv(self) -> str:
+        """The next text frame; raises TransportClosedError or RejectedFrameError."""
+        ...
+
+    async def send(self, text: str) -> None: ...
+
+    def backlogged(self) -> bool:
+        """Whether another frame has already arrived behind the one just read."""
+        ...
 
 
 class TransportClosedError(Exception):
@@ -30,7 +46,7 @@ class RejectedFrameError(Exception):
 
 
 class WebSocketTransport:
-    """Wraps an aiohttp `WebSocketResponse` with the `recv`/`send` pair of the library."""
+    """A `Transport` over an aiohttp `WebSocketResponse`."""
 
     __slots__ = ("_ws",)
 

@@ -1,0 +1,18 @@
+"""SignedFirmwareStatusNotification (OCPP 1.6 Security Whitepaper): recorded on the charge box."""
+
+from __future__ import annotations
+
+from cs.adapters.ocppj.dialect import Payload
+from cs.app.recorder import MessageContext
+from cs.app.stations.reports import StationReports
+
+
+class SignedFirmwareStatusNotification:
+    """Records the signed firmware status the charge point reports (`StationReports`)."""
+
+    def __init__(self, reports: StationReports) -> None:
+        self._reports = reports
+
+    async def __call__(self, ctx: MessageContext, payload: Payload) -> Payload:
+        self._reports.report(ctx, "signed_firmware", payload["status"], payload.get("requestId"))
+        return {}
