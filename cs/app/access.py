@@ -14,13 +14,13 @@ import binascii
 import enum
 import logging
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 from uuid import uuid4
 
 from cs.app.handles import Handle
+from cs.app.penalties import FailedAttempts, PenaltyRules, Window
 from cs.app.ports import Clock, CommitFailedError
 from cs.app.recorder import Recorder
 from cs.domain.access import AccessLog
@@ -76,8 +76,8 @@ class GateSettings:
     refusals_recorded_per_minute: int = 10  # per address; more are counted, not recorded
 
 
-class AddressPenalties:
-    """Failed handshakes per remote address: slower answers, then refusal on sight.
+class AddressPenalties(FailedAttempts):
+    """Failed handshakes per remote address (`GateSettings`): slower answers, then refusal.
 
     After `failures_before_delay` failures within the window, each further handshake
     from the address waits 0.25 s, doubling per failure up to `max_delay`; after
@@ -86,40 +86,13 @@ class AddressPenalties:
     """
 
     def __init__(self, settings: GateSettings, clock: Callable[[], float] = time.monotonic):
-        self._settings = settings
-        self._clock = clock
-        self._failures: dict[str, deque[float]] = {}
-
-    def _recent(self, address: str) -> deque[float] | None:
-        failures = self._failures.get(address)
-        if failures is None:
-            return None
-        horizon = self._clock() - self._settings.failure_window
-        while failures and failures[0] < horizon:
-            failures.popleft()
-        if not failures:
-            del self._failures[address]
-            return None
-        return failures
-
-    def count(self, address: str) -> int:
-        failures = self._recent(address)
-        return len(failures) if failures else 0
-
-    def delay(self, address: str) -> float:
-        excess = self.count(address) - self._settings.failures_before_delay
-        if excess < 0:
-            return 0.0
-        return float(min(self._settings.max_delay, 0.25 * 2**excess))
-
-    def blocked(self, address: str) -> bool:
-        return self.count(address) >= self._settings.failures_before_block
-
-    def fail(self, address: str) -> None:
-        self._failures.setdefault(address, deque()).append(self._clock())
-        if len(self._failures) > 100_000:  # bounded: forget the oldest addresses
-            for stale in list(self._failures)[:10_000]:
-                del self._failures[stale]
+        rules = PenaltyRules(
+            forget=Window(settings.failure_window),
+            block_after=settings.failures_before_block,
+            delay_after=settings.failures_before_delay,
+            max_delay=settings.max_delay,
+        )
+        super().__init__(rules, clock)
 
 
 class RefusalRecorder:

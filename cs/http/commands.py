@@ -16,21 +16,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 from aiohttp import web
-from ocpp.charge_point import camel_to_snake_case
 from pydantic import BaseModel
 
 from cs.app.commands.calls import CommandRequest
-from cs.app.commands.view import CommandView
 from cs.domain.command import ABORTED, ANSWERED, FAILED, TIMED_OUT
 from cs.domain.ids import DEFAULT_TENANT
 from cs.http.auth import actor
 from cs.http.errors import NotFoundError
 from cs.http.jsonio import json_response
 from cs.http.keys import COMMANDS, READ_MODELS, REGISTRY
+from cs.http.models import CommandOut, CommandRowOut
 from cs.http.operations import OPERATIONS, RemoteStartIn, RemoteStopIn
+from cs.http.shapes import Shape
 from cs.http.views import PageQuery, tenant_of
 from cs.projections.queries import decode_cursor
 
@@ -75,27 +74,8 @@ async def _run(request: web.Request, operation: str, body: BaseModel) -> web.Res
 _STATUS_OF = {ANSWERED: 200, FAILED: 502, TIMED_OUT: 504, ABORTED: 502}
 
 
-def command_body(view: CommandView) -> dict[str, Any]:
-    """The REST view of a command: OCPP payloads with snake_case keys."""
-    return {
-        "command_id": view.command_id,
-        "status": view.status,
-        "operation": view.operation,
-        "action": view.action,
-        "msg_id": view.msg_id,
-        "tenant_id": view.tenant_id,
-        "charge_box_id": view.charge_box_id,
-        "requested_by": view.requested_by,
-        "requested_at": view.requested_at,
-        "request": _snake(view.request),
-        "answer": _snake(view.answer) if view.answer is not None else None,
-        "error": view.error,
-        "transaction_id": view.transaction_id,
-    }
-
-
-def _snake(payload: dict[str, Any]) -> Any:
-    return camel_to_snake_case(payload)
+command_body = Shape(CommandOut, attributes=True)  # of a CommandView
+_command_row = Shape(CommandRowOut)
 
 
 async def get_command(request: web.Request) -> web.Response:
@@ -120,30 +100,7 @@ async def list_commands(request: web.Request) -> web.Response:
     rows, next_cursor = await request.app[READ_MODELS].commands(
         tenant_id, charge_box_id, limit=page.limit, after=after
     )
-    items = [
-        {
-            "command_id": row["command_id"],
-            "operation": row["operation"],
-            "action": row["action"],
-            "status": row["status"],
-            "requested_by": row["requested_by"],
-            "requested_at": row["requested_at"],
-            "sent_at": row["sent_at"],
-            "completed_at": row["completed_at"],
-            "msg_id": row["unique_id"],
-            "request": _snake(row["payload"]),
-            "answer": _snake(row["answer"]) if row["answer"] is not None else None,
-            "error": {
-                "code": row["error_code"],
-                "description": row["error_description"],
-                "details": row["error_details"],
-            }
-            if row["error_code"]
-            else None,
-            "transaction_id": row["transaction_id"],
-        }
-        for row in rows
-    ]
+    items = [_command_row(row) for row in rows]
     return json_response({"items": items, "next_cursor": next_cursor})
 
 

@@ -7,31 +7,34 @@ from typing import Any
 from aiohttp import web
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from cs.audit.history import HistoryReader, Page
+from cs.audit.history import HistoryReader
 from cs.domain.ids import DEFAULT_TENANT
 from cs.http.errors import NotFoundError
 from cs.http.jsonio import json_response
 from cs.http.keys import HISTORY
+from cs.http.models import HistoryOut
 from cs.http.sessions import transaction_id_of
+from cs.http.shapes import Shape
 from cs.http.views import tenant_of
 
 
 class HistoryQuery(BaseModel):
+    """Query parameters of the histories: a page of events, a window of time."""
+
     model_config = ConfigDict(extra="forbid")
-    limit: int = Field(default=500, ge=1, le=10_000)
-    cursor: int | None = Field(
-        default=None, ge=0, description="the next_cursor of the previous page"
+    limit: int = Field(default=500, ge=1, le=10_000, description="events per page")
+    cursor: int | None = Field(default=None, ge=0, description="from `next_cursor`")
+    from_: AwareDatetime | None = Field(
+        default=None, alias="from", description="recorded at or after"
     )
-    from_: AwareDatetime | None = Field(default=None, alias="from")
-    to: AwareDatetime | None = None
+    to: AwareDatetime | None = Field(default=None, description="recorded before")
 
 
 def _reader(request: web.Request) -> HistoryReader:
     return request.app[HISTORY]
 
 
-def _page_body(page: Page) -> dict[str, Any]:
-    return {"subject": page.subject, "events": page.events, "next_cursor": page.next_cursor}
+_page_body = Shape(HistoryOut, attributes=True)
 
 
 async def session_history(request: web.Request) -> web.Response:

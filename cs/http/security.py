@@ -13,7 +13,9 @@ from cs.http.auth import actor
 from cs.http.errors import UnprocessableError
 from cs.http.jsonio import json_response
 from cs.http.keys import READ_MODELS, REGISTRY
-from cs.http.views import tenant_of
+from cs.http.models import ChargeBoxSecurityOut
+from cs.http.shapes import Shape
+from cs.http.views import PageLimit, tenant_of
 
 
 class SecurityIn(BaseModel):
@@ -42,9 +44,14 @@ class SecurityIn(BaseModel):
 
 
 class RefusalsQuery(BaseModel):
+    """Query parameters of `/access-refusals`."""
+
     model_config = ConfigDict(extra="forbid")
-    charge_box_id: str | None = None
-    limit: int = Field(default=100, ge=1, le=1000)
+    charge_box_id: str | None = Field(default=None, description="only this charge box")
+    limit: PageLimit = 100
+
+
+_security_body = Shape(ChargeBoxSecurityOut, attributes=True)
 
 
 async def put_security(request: web.Request) -> web.Response:
@@ -70,14 +77,7 @@ async def put_security(request: web.Request) -> web.Response:
             "invalid value for: authorization_key", problems=[problem]
         ) from None
     return json_response(
-        {
-            "tenant_id": tenant_id,
-            "charge_box_id": box.charge_box_id,
-            "security_profile": box.security_profile,
-            "has_authorization_key": box.password_hash is not None,
-            "created": created,
-        },
-        status=201 if created else 200,
+        _security_body(box, tenant_id=tenant_id, created=created), status=201 if created else 200
     )
 
 

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from aiohttp import web
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from cs.domain.authorization import AuthorizationStatus
 from cs.domain.ids import DEFAULT_TENANT
-from cs.domain.idtag import IdTag
 from cs.http.auth import actor
 from cs.http.errors import NotFoundError, UnprocessableError
 from cs.http.jsonio import json_response
 from cs.http.keys import READ_MODELS, TOKENS
+from cs.http.models import TokenOut
+from cs.http.shapes import Shape
 from cs.http.views import PageQuery, tenant_of
 from cs.projections.queries import decode_cursor
 
@@ -45,15 +46,7 @@ def _tenant(request: web.Request) -> str:
     return tenant_of(request) or DEFAULT_TENANT
 
 
-def token_body(tag: IdTag) -> dict[str, Any]:
-    return {
-        "tenant_id": tag.tenant_id,
-        "id_tag": tag.id_tag,
-        "status": tag.status,
-        "expiry_date": tag.expiry_date,
-        "parent_id_tag": tag.parent_id_tag,
-        "active_transactions": list(tag.active_transactions),
-    }
+token_body = Shape(TokenOut, attributes=True)
 
 
 async def put_token(request: web.Request) -> web.Response:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import psycopg
 from aiohttp import web
@@ -16,6 +16,14 @@ from cs.http.auth import actor
 from cs.http.errors import NotFoundError
 from cs.http.jsonio import json_response
 from cs.http.keys import HUB, NODE, READ_MODELS, REGISTRY
+from cs.http.models import (
+    ChargeBoxOut,
+    ChargeBoxSummaryOut,
+    ConnectionOut,
+    EvseOut,
+    RegistrationOut,
+)
+from cs.http.shapes import Shape
 from cs.projections.queries import decode_cursor
 
 TENANT_HEADER = "x-tenant-id"
@@ -27,12 +35,17 @@ def tenant_of(request: web.Request) -> str | None:
     return request.headers.get(TENANT_HEADER) or None
 
 
+# The page parameters, declared once for every query model with pages.
+PageLimit = Annotated[int, Field(ge=1, le=1000)]
+PageCursor = Annotated[str | None, Field(description="from `next_cursor`")]
+
+
 class PageQuery(BaseModel):
     """Cursor pagination parameters."""
 
     model_config = ConfigDict(extra="forbid")
-    limit: int = Field(default=100, ge=1, le=1000)
-    cursor: str | None = None
+    limit: PageLimit = 100
+    cursor: PageCursor = None
 
 
 async def summary(request: web.Request) -> web.Response:
@@ -54,82 +67,16 @@ async def connections(request: web.Request) -> web.Response:
         box = row["charge_box_id"]
         key = box if counts[box] == 1 else f"{row['tenant_id']}/{box}"
         live = hub.get(row["tenant_id"], box)
-        body[key] = {
-            "ip": row["remote_address"],
-            "tenant_id": row["tenant_id"],
-            "charge_box_id": box,
-            "connection_id": row["connection_id"],
-            "connected_since": row["opened_at"],
-            "subprotocol": row["subprotocol"],
-            "node": row["node"],
-            "last_message_at": row["last_message_at"],
-            "frames_received": row["frames_received"],
-            "frames_sent": row["frames_sent"],
-            "rpc_calls": live.pending_calls() if live is not None else {},
-        }
+        rpc_calls = live.pending_calls() if live is not None else {}
+        body[key] = _connection_body(row, rpc_calls=rpc_calls)
     return json_response(body)
 
 
-def _box_body(row: dict[str, Any]) -> dict[str, Any]:
-    connected = row["connection_id"] is not None
-    return {
-        "tenant_id": row["tenant_id"],
-        "charge_box_id": row["charge_box_id"],
-        "registered_at": row["registered_at"],
-        "registration_status": row["registration_status"],
-        "connected": connected,
-        "connection": {
-            "connection_id": row["connection_id"],
-            "connected_since": row["connected_since"],
-            "remote_address": row["remote_address"],
-            "node": row["node"],
-            "last_message_at": row["last_message_at"],
-        }
-        if connected
-        else None,
-        "boot": {
-            "charge_point_vendor": row["charge_point_vendor"],
-            "charge_point_model": row["charge_point_model"],
-            "charge_point_serial_number": row["charge_point_serial_number"],
-            "charge_box_serial_number": row["charge_box_serial_number"],
-            "firmware_version": row["firmware_version"],
-            "iccid": row["iccid"],
-            "imsi": row["imsi"],
-            "meter_type": row["meter_type"],
-            "meter_serial_number": row["meter_serial_number"],
-            "heartbeat_interval": row["heartbeat_interval"],
-            "last_boot_at": row["last_boot_at"],
-        },
-        "configured_status": row["configured_status"],
-        "firmware": {
-            "status": row["firmware_status"],
-            "at": row["firmware_status_at"],
-            "signed_status": row["signed_firmware_status"],
-            "signed_request_id": row["signed_firmware_request_id"],
-            "signed_at": row["signed_firmware_status_at"],
-        },
-        "diagnostics": {"status": row["diagnostics_status"], "at": row["diagnostics_status_at"]},
-        "logs": {
-            "status": row["log_status"],
-            "request_id": row["log_request_id"],
-            "at": row["log_status_at"],
-        },
-        "security": {
-            "events": row["security_events"],
-            "last_event_type": row["last_security_event_type"],
-            "last_event_at": row["last_security_event_at"],
-            "certificate_requests": row["certificate_requests"],
-            "security_profile": row["security_profile"],
-            "has_authorization_key": row["has_authorization_key"],
-            "refused_handshakes": row["refused_handshakes"],
-            "last_refused_at": row["last_refused_at"],
-        },
-        "data_transfers": {"count": row["data_transfers"], "last_at": row["last_data_transfer_at"]},
-        "local_list": {
-            "version": row["local_list_version"],
-            "synced_at": row["local_list_synced_at"],
-        },
-    }
+_connection_body = Shape(ConnectionOut)
+_box_body = Shape(ChargeBoxSummaryOut)
+_charge_box_body = Shape(ChargeBoxOut)
+_evse_body = Shape(EvseOut)
+_registration_body = Shape(RegistrationOut, attributes=True)
 
 
 async def charge_boxes(request: web.Request) -> web.Response:
@@ -150,20 +97,12 @@ async def _box_or_404(request: web.Request) -> dict[str, Any]:
 
 
 async def charge_box(request: web.Request) -> web.Response:
-    box = await _box_or_404(request)
-    body = _box_body(box)
-    body["connectors"] = box["connectors"]
-    return json_response(body)
+    return json_response(_charge_box_body(await _box_or_404(request)))
 
 
 async def evse(request: web.Request) -> web.Response:
     """The original `/evses/{id}` shape: uid, connection, connectors by id; plus more."""
-    box = await _box_or_404(request)
-    body = _box_body(box)
-    body["uid"] = box["charge_box_id"]
-    body["connection"] = "connected" if body["connected"] else "disconnected"
-    body["connectors"] = {str(c["connector_id"]): c for c in box["connectors"]}
-    return json_response(body)
+    return json_response(_evse_body(await _box_or_404(request)))
 
 
 async def security_events(request: web.Request) -> web.Response:
@@ -189,14 +128,7 @@ async def put_registration(request: web.Request) -> web.Response:
     box = await request.app[REGISTRY].set_registration(
         tenant_id, charge_box_id, RegistrationStatus(body.status), by=actor(request)
     )
-    return json_response(
-        {
-            "tenant_id": box.tenant_id,
-            "charge_box_id": box.charge_box_id,
-            "configured_status": box.configured_status,
-            "registration_status": box.registration_status,
-        }
-    )
+    return json_response(_registration_body(box))
 
 
 async def health(request: web.Request) -> web.Response:

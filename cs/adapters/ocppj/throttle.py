@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from cs.app.ratelimit import TokenBucket
+
 
 class FloodError(Exception):
     """The charge box kept sending faster than its rate for too long (close code 1008)."""
@@ -26,7 +28,7 @@ class MessageRate:
     `FloodError`.
     """
 
-    __slots__ = ("_burst", "_clock", "_flood_seconds", "_last", "_rate", "_since", "_tokens")
+    __slots__ = ("_bucket", "_clock", "_flood_seconds", "_since")
 
     def __init__(
         self,
@@ -35,12 +37,9 @@ class MessageRate:
         flood_seconds: float,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._rate = rate
-        self._burst = float(burst)
+        self._bucket = TokenBucket(rate, burst, clock())
         self._flood_seconds = flood_seconds
         self._clock = clock
-        self._tokens = float(burst)
-        self._last = clock()
         self._since: float | None = None  # throttled without a break since
 
     def wait(self, backlogged: bool = True) -> float:
@@ -50,13 +49,15 @@ class MessageRate:
         backlog a throttled box is only paced, never counted as flooding.
         """
         now = self._clock()
-        self._tokens = min(self._burst, self._tokens + (now - self._last) * self._rate) - 1.0
-        self._last = now
-        if self._tokens >= 0 or not backlogged:
+        # Every frame is served, so it takes its token even from an empty bucket: the
+        # debt is the wait, and a sender that keeps coming back at once stays in debt.
+        wait = self._bucket.borrow(now)
+        if wait == 0 or not backlogged:
             self._since = None
-            return max(0.0, -self._tokens / self._rate)
+            return wait
         if self._since is None:
             self._since = now
         elif now - self._since > self._flood_seconds:
-            raise FloodError(f"more than {self._rate:g} messages/s for {self._flood_seconds:g} s")
-        return -self._tokens / self._rate
+            rate = self._bucket.rate
+            raise FloodError(f"more than {rate:g} messages/s for {self._flood_seconds:g} s")
+        return wait

@@ -1,0 +1,71 @@
+"""Response models: charging sessions, one `rm_sessions` row each."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import Field
+
+from cs.http.models.base import Model, PageOut, Row
+from cs.http.shapes import Computed, From, Nested
+
+
+class SessionMeterOut(Model):
+    last_energy_wh: float | None = Field(description="last energy register, Wh")
+    max_power_w: float | None
+    last_soc: float | None = Field(description="state of charge, percent")
+    last_sample_at: datetime | None
+    reports: Annotated[int, From("meter_value_reports")]
+
+
+def _kwh(row: Row) -> float | None:
+    energy_wh = row["energy_wh"]
+    return energy_wh / 1000 if energy_wh is not None else None
+
+
+class SessionOut(Model):
+    """A charging session; `started_at`/`stopped_at` are the charge point's clock."""
+
+    transaction_id: int
+    tenant_id: str
+    charge_box_id: str
+    connector_id: int
+    id_tag: str
+    id_tag_status: str
+    status: Literal["active", "finished", "abandoned"]
+    reservation_id: int | None
+    started_at: datetime
+    start_received_at: datetime
+    stopped_at: datetime | None
+    stop_received_at: datetime | None
+    stop_reason: str | None
+    stop_id_tag: str | None
+    stop_id_tag_status: str | None
+    meter_start: int
+    meter_stop: int | None
+    energy_wh: int | None
+    energy_kwh: Annotated[float | None, Computed(_kwh)]
+    duration_seconds: float | None
+    meter: Annotated[SessionMeterOut, Nested()]
+    flags: list[str] = Field(description="impossible values seen (kept, not corrected)")
+    repeated_starts: int
+    repeated_stops: int
+    replaced_by: int | None = Field(description="the session that abandoned this one")
+    # The original system's names for the same facts.
+    charge_box_serial: Annotated[str, From("charge_box_id")] = Field(
+        description="original name of charge_box_id"
+    )
+    token_id: Annotated[str, From("id_tag")] = Field(description="original name of id_tag")
+    client_timestamp_start: Annotated[datetime, From("started_at")] = Field(
+        description="original name of started_at"
+    )
+    server_timestamp_start: Annotated[datetime, From("start_received_at")] = Field(
+        description="original name of start_received_at"
+    )
+    remote_start_command_id: UUID | None = Field(description="the remote start that led to it")
+
+
+class SessionPage(PageOut[SessionOut]):
+    """A page of sessions, newest start first."""
