@@ -444,6 +444,7 @@ class FakeTransport:
         self._inbox: asyncio.Queue[str | BaseException] = asyncio.Queue()
         self.sent: list[str] = []
         self.closed = False
+        self._broken = False
         self.on_send: Callable[[str], None] | None = None
         self._changed = asyncio.Event()
 
@@ -458,6 +459,11 @@ class FakeTransport:
         """The station closes the socket (after the frames it already pushed)."""
         self._inbox.put_nowait(TransportClosedError(code, "closed by the charge point"))
 
+    def break_sends(self) -> None:
+        """The socket breaks under us: sends fail from now on (recv notices only once
+        the test pushes the close), like a peer gone while we were committing."""
+        self._broken = True
+
     async def recv(self) -> str:
         item = await self._inbox.get()
         if isinstance(item, TransportClosedError):
@@ -467,7 +473,7 @@ class FakeTransport:
         return item
 
     async def send(self, text: str) -> None:
-        if self.closed:
+        if self.closed or self._broken:
             raise ConnectionResetError("Cannot write to closing transport")
         self.sent.append(text)
         self._changed.set()

@@ -316,3 +316,31 @@ async def test_commands_left_unfinished_by_a_previous_run_are_aborted(
     await station.received_call()
     await node.use.commands.abort_orphans([UUID(view.command_id)], "central system restarted")
     assert node.last_unit() == ["cs.Command.Aborted"]
+
+
+# --- a CALL that cannot leave ------------------------------------------------------
+
+
+async def test_a_command_whose_call_cannot_be_recorded_ends_at_once_and_is_not_sent(
+    node: Node, station: Station
+) -> None:
+    node.writer.fail_next(where=lambda topics: SENT_CMD in topics)
+    view = await asyncio.wait_for(node.command("CP-1", "clear-cache"), 1)
+    assert view.status == "aborted"
+    assert station.calls == []
+    assert SENT_CMD not in node.log.topics()
+    # The connection's record is lost with that unit: its next message is not acknowledged.
+    assert (await station.call("Heartbeat", {}))[2] == "InternalError"
+    close = await station.ended()
+    assert close is not None
+    assert close[0] == 1011
+
+
+async def test_a_command_whose_socket_broke_while_recording_its_call_is_aborted_at_once(
+    node: Node, station: Station
+) -> None:
+    station.transport.break_sends()
+    view = await asyncio.wait_for(node.command("CP-1", "clear-cache"), 1)
+    assert view.status == "aborted"
+    assert station.calls == []
+    assert node.log.topics()[-3:] == [SENT, SENT_CMD, "cs.Command.Aborted"]
