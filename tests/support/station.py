@@ -4,6 +4,11 @@
 over the fakes of `tests.support.fakes`; `node.connect()` opens a station connection the
 way the websocket handler does (the connection use case records it, the hub serves it
 in the dialect of its subprotocol) and hands back the station's side of the socket.
+
+One limit: the hub closes only sockets it opened itself (aiohttp's), so when it ends a
+connection (a newer one replaces it, a flood, a lost record) the fake socket stays open;
+`Station.ended()` says how the hub ended it (`close_as`). Disconnect a station before
+connecting it again.
 """
 
 from __future__ import annotations
