@@ -77,3 +77,43 @@ def a_meter_values(
     if transaction_id is not None:
         payload["transactionId"] = transaction_id
     return payload
+
+
+def an_authorize(id_tag: str = "TAG-1") -> dict[str, Any]:
+    return {"idTag": id_tag}
+
+
+def a_data_transfer(**overrides: Any) -> dict[str, Any]:
+    payload = {"vendorId": "com.acme", "messageId": "GetPrice", "data": '{"connector": 1}'}
+    payload.update(overrides)
+    return {k: v for k, v in payload.items() if v is not None}
+
+
+def a_firmware_status(status: str = "Downloading") -> dict[str, Any]:
+    return {"status": status}
+
+
+def a_diagnostics_status(status: str = "Uploaded") -> dict[str, Any]:
+    return {"status": status}
+
+
+def a_log_status(**overrides: Any) -> dict[str, Any]:
+    payload = {"status": "Uploading", "requestId": 8}
+    payload.update(overrides)
+    return {k: v for k, v in payload.items() if v is not None}
+
+
+def a_signed_firmware_status(**overrides: Any) -> dict[str, Any]:
+    payload = {"status": "SignatureVerified", "requestId": 7}
+    payload.update(overrides)
+    return {k: v for k, v in payload.items() if v is not None}
+
+
+def a_security_event(**overrides: Any) -> dict[str, Any]:
+    payload = {"type": "FirmwareUpdated", "timestamp": "2026-11-25T09:59:00.000Z", "techInfo": "v2"}
+    payload.update(overrides)
+    return {k: v for k, v in payload.items() if v is not None}
+
+
+def a_sign_certificate(csr: str = "-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n") -> dict[str, Any]:
+    return {"csr": csr}

@@ -16,7 +16,8 @@ from uuid import uuid4
 from cs.adapters.ocppj import frames
 from cs.adapters.ocppj.dialect import Dialect
 from cs.adapters.ocppj.errors import RpcError
-from cs.adapters.ocppj.wire import Wire
+from cs.adapters.ocppj.transport import TransportClosedError
+from cs.adapters.ocppj.wire import SessionEndedError, Wire
 from cs.app.commands.calls import Answered, Outcome, Refused
 from cs.app.commands.job import CommandJob
 from cs.app.ports import CommitFailedError
@@ -76,10 +77,19 @@ class OutgoingCalls:
         frame = frames.dump_call(unique_id, action, job.call.payload)
         arrived: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pending[unique_id] = _Pending(action, job, arrived)
-        await wire.commit_then_send(
-            self._recorder.sent(wire.connection, frame, job.sent(unique_id, wire.connection_id)),
-            frame,
-        )
+        try:
+            await wire.commit_then_send(
+                self._recorder.sent(
+                    wire.connection, frame, job.sent(unique_id, wire.connection_id)
+                ),
+                frame,
+            )
+        except (SessionEndedError, TransportClosedError) as error:
+            # The CALL did not leave. End the command now: the queue no longer holds it,
+            # so the end of the connection would not abort it and its caller would wait.
+            self._pending.pop(unique_id, None)
+            await self._not_sent(job, str(error))
+            raise
         try:
             await asyncio.wait_for(asyncio.shield(arrived), self._timeout)
         except TimeoutError:
@@ -119,6 +129,19 @@ class OutgoingCalls:
         except RpcError as error:
             return Refused("InvalidAnswer", str(error.description), error.details)
         return Answered(message.payload)
+
+    async def _not_sent(self, job: CommandJob, reason: str) -> None:
+        """Record a command whose CALL could not be sent as aborted (if the store can)."""
+        try:
+            await self._recorder.commit(job.aborted(f"not sent: {reason}"))
+        except CommitFailedError as failure:
+            log.error(
+                "%s: could not record unsent command %s: %s",
+                self._wire.charge_box_id,
+                job.command_id,
+                failure,
+            )
+        job.finish()
 
     async def abort(self, jobs: list[CommandJob], reason: str) -> None:
         """The connection is over: every command queued or in flight ends now, aborted."""
