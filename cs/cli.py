@@ -159,7 +159,11 @@ def _sim(settings: Settings, args: argparse.Namespace) -> int:
         seed=args.seed,
         ack_log=args.ack_log,
         reconnect=args.reconnect,
-        options={"meter_values": args.meter_values, "heartbeat_interval": args.heartbeat_interval},
+        options={
+            "meter_values": args.meter_values,
+            "meter_mix": args.meter_mix,
+            "heartbeat_interval": args.heartbeat_interval,
+        },
     )
     try:
         summary = asyncio.run(run(config))
@@ -222,6 +226,12 @@ def _add_sim_parser(commands: Any) -> None:
     )
     sim.add_argument("--max-messages", type=int, help="stop after this many messages")
     sim.add_argument("--meter-values", type=int, default=10, help="meter values per session")
+    sim.add_argument(
+        "--meter-mix",
+        choices=["ac", "dc", "light"],
+        default="ac",
+        help="what each MeterValue carries: 3-phase AC (6 values), DC (14) or light (4)",
+    )
     sim.add_argument("--heartbeat-interval", type=float, default=60.0, help="idle scenario")
     sim.add_argument("--id-prefix", default="SIM")
     sim.add_argument("--tenant")

@@ -5,46 +5,19 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
 
 from cs.sim.client import CallFailedError, SimulatedChargePoint
+from cs.sim.meters import meter_value, now
 from cs.sim.pacing import Pace
-
-
-def now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
 
 BOOT = {"chargePointVendor": "cs-sim", "chargePointModel": "SIM-22", "firmwareVersion": "1.0"}
 
 
 def status(connector: int, value: str, error: str = "NoError") -> dict[str, Any]:
     return {"connectorId": connector, "errorCode": error, "status": value, "timestamp": now()}
-
-
-def meter_value(energy_wh: int, power_w: float, soc: int) -> dict[str, Any]:
-    return {
-        "timestamp": now(),
-        "sampledValue": [
-            {
-                "value": str(energy_wh),
-                "measurand": "Energy.Active.Import.Register",
-                "unit": "Wh",
-                "context": "Sample.Periodic",
-            },
-            {"value": f"{power_w / 1000:.2f}", "measurand": "Power.Active.Import", "unit": "kW"},
-            {
-                "value": f"{power_w / 230 / 3:.1f}",
-                "measurand": "Current.Import",
-                "unit": "A",
-                "phase": "L1",
-            },
-            {"value": str(soc), "measurand": "SoC", "unit": "Percent", "location": "EV"},
-        ],
-    }
 
 
 class Context:
@@ -77,6 +50,7 @@ class Context:
 async def sessions(ctx: Context) -> None:
     """Boot, statuses, then charging sessions back to back, as a busy charger does."""
     per_session = int(ctx.options.get("meter_values", 10))
+    mix = str(ctx.options.get("meter_mix", "ac"))
     if await ctx.send("BootNotification", BOOT) is None:
         return
     for connector in (0, 1):
@@ -103,7 +77,7 @@ async def sessions(ctx: Context) -> None:
             payload = {
                 "connectorId": 1,
                 "transactionId": transaction_id,
-                "meterValue": [meter_value(meter, ctx.rng.uniform(3000, 22000), soc)],
+                "meterValue": [meter_value(mix, meter, ctx.rng.uniform(3000, 22000), soc, ctx.rng)],
             }
             if await ctx.send("MeterValues", payload) is None:
                 return

@@ -36,6 +36,7 @@ class Stats:
     answered_in_window: int = 0
     first_connect_at: float | None = None  # perf_counter when the first connect began
     last_connect_at: float | None = None  # perf_counter when the last connect completed
+    last_answer_at: dict[str, float] = field(default_factory=dict)  # perf_counter, by action
 
     def connect_failed(self, error: BaseException) -> None:
         self.connect_failures += 1
@@ -45,7 +46,9 @@ class Stats:
     def record(self, action: str, seconds: float) -> None:
         self.answered += 1
         self.latencies[action].append(seconds)
-        if self.window is not None and self.window[0] <= time.perf_counter() <= self.window[1]:
+        now = time.perf_counter()
+        self.last_answer_at[action] = now
+        if self.window is not None and self.window[0] <= now <= self.window[1]:
             self.answered_in_window += 1
 
     def _steady_rate(self) -> float:
@@ -81,6 +84,13 @@ class Stats:
             "latency_ms_by_action": per_action,
             "connect_ms": _latency_block(connects),
             "connects_per_second": round(self.connected / span, 1) if span > 0 else 0.0,
+            # From the first connect to each action's last answer: how long until, e.g.,
+            # every charge point of a reconnect storm had its BootNotification answered.
+            "last_answer_seconds_by_action": {
+                action: round(at - self.first_connect_at, 3)
+                for action, at in sorted(self.last_answer_at.items())
+                if self.first_connect_at is not None
+            },
         }
 
 
