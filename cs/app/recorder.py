@@ -118,13 +118,24 @@ class Recorder:
         return self._cache.peek_or_add(ChargeBox.register(tenant_id, charge_box_id, at)), True
 
     async def answer(self, ctx: MessageContext, reply: str | None) -> None:
-        """Commit [frame received, the use case's events, the reply sent] as one unit."""
-        connection = ctx.connection
-        connection.aggregate.receive(ctx.frame, at=ctx.received_at, response_to=ctx.response_to)
-        ctx.unit.save_first(connection)
-        if reply is not None:
-            connection.aggregate.send(reply, at=self._clock.now(), response_to=ctx.action)
-            ctx.unit.save(connection)
+        """Commit [the frames, the use case's events] as one unit.
+
+        A CALL and its reply are one `Exchanged` record; a frame without a reply of ours
+        (an answer to one of our CALLs) one `FrameReceived`. Either comes first, so the
+        log reads: what arrived, then what it caused.
+        """
+        connection = ctx.connection.aggregate
+        if reply is None:
+            connection.receive(ctx.frame, at=ctx.received_at, response_to=ctx.response_to)
+        else:
+            connection.exchange(
+                ctx.frame,
+                reply,
+                action=ctx.action,
+                at=ctx.received_at,
+                replied_at=self._clock.now(),
+            )
+        ctx.unit.save_first(ctx.connection)
         await self._submit(ctx.unit)
 
     async def frames(
@@ -134,13 +145,16 @@ class Recorder:
         received_at: datetime,
         reply: str | None,
         *,
-        replied_to: str | None = None,
+        action: str | None = None,
     ) -> None:
         """Commit a received frame that changes nothing but the wire record, and its reply."""
         unit = self.unit()
-        connection.aggregate.receive(received, at=received_at)
-        if reply is not None:
-            connection.aggregate.send(reply, at=self._clock.now(), response_to=replied_to)
+        if reply is None:
+            connection.aggregate.receive(received, at=received_at)
+        else:
+            connection.aggregate.exchange(
+                received, reply, action=action, at=received_at, replied_at=self._clock.now()
+            )
         unit.save(connection)
         await self._submit(unit)
 

@@ -81,7 +81,8 @@ class HistoryReader:
             "FROM unnest(%s::int[], %s::uuid[], %s::int8[], %s::int8[]) AS w(n, cid, lo, hi) "
             "JOIN cs_events e ON e.notification_id BETWEEN w.lo AND w.hi "
             "AND e.originator_id = w.cid "
-            "WHERE e.topic IN ('cs.Connection.FrameReceived', 'cs.Connection.FrameSent') "
+            "WHERE e.topic IN ('cs.Connection.FrameReceived', 'cs.Connection.FrameSent', "
+            "'cs.Connection.Exchanged') "
             "ORDER BY w.n, e.notification_id",
             (
                 list(range(len(wanted))),
@@ -92,8 +93,13 @@ class HistoryReader:
         )
         found: dict[int, list[tuple[int, str, str]]] = {}
         for n, position, topic, state in rows:
-            frame = orjson.loads(bytes(state)).get("frame", "")
-            found.setdefault(n, []).append((position, topic, frame))
+            data = orjson.loads(bytes(state))
+            frames = found.setdefault(n, [])
+            if topic.endswith("Exchanged"):  # a CALL and our answer in one record
+                frames.append((position, "FrameReceived", data.get("frame", "")))
+                frames.append((position, "FrameSent", data.get("reply", "")))
+            else:
+                frames.append((position, topic, data.get("frame", "")))
         for n, event in enumerate(wanted):
             event["frames"] = _exchange(event, found.get(n, []))
 
@@ -218,7 +224,8 @@ class HistoryReader:
 
 
 def _exchange(event: dict[str, Any], frames: list[tuple[int, str, str]]) -> list[dict[str, Any]]:
-    """The request frame just before the event and the answer frame just after it."""
+    """The request frame just before the event and the answer frame after it (or with the
+    request, when both are one `Exchanged` record just before the event)."""
     message_id = event["data"]["message_id"]
     position = event["position"]
     request = [
@@ -229,7 +236,9 @@ def _exchange(event: dict[str, Any], frames: list[tuple[int, str, str]]) -> list
     answer = [
         (p, f)
         for p, t, f in frames
-        if t.endswith("FrameSent") and p > position and _unique_id(f) == message_id
+        if t.endswith("FrameSent")
+        and (p > position or (request and p == request[-1][0]))
+        and _unique_id(f) == message_id
     ]
     found = []
     if request:

@@ -167,10 +167,9 @@ def exchange(
     action: str,
     *effects: Any,
 ) -> None:
-    """One OCPP exchange in the order the server writes it: request, effects, answer."""
-    connection.receive(f'[2,"{message_id}","{action}",{{}}]', at=at)
+    """One OCPP exchange as the server writes it: the CALL with its answer, then effects."""
+    call, answer = f'[2,"{message_id}","{action}",{{}}]', f'[3,"{message_id}",{{}}]'
+    connection.exchange(call, answer, action=action, at=at, replied_at=at)
     log.extend(connection.collect_events())
     for aggregate in effects:
         log.extend(aggregate.collect_events())
-    connection.send(f'[3,"{message_id}",{{}}]', at=at, response_to=action)
-    log.extend(connection.collect_events())

@@ -64,6 +64,7 @@ class ConnectionsProjection:
         Connection.Opened,
         Connection.FrameReceived,
         Connection.FrameSent,
+        Connection.Exchanged,
         Connection.Closed,
         Node.Started,
     )
@@ -122,6 +123,17 @@ class ConnectionsProjection:
             event.originator_id, _FrameTally()
         )
         tally.sent += 1
+
+    @handle.register
+    def _exchanged(
+        self, event: Connection.Exchanged, cursor: Cursor[Any], tallies: dict[Any, _FrameTally]
+    ) -> None:
+        tally = tallies.get(event.originator_id) or tallies.setdefault(
+            event.originator_id, _FrameTally()
+        )
+        tally.received += 1
+        tally.sent += 1
+        tally.last_received_at = event.timestamp
 
     @handle.register
     def _closed(self, event: Connection.Closed, cursor: Cursor[Any], tallies: Any) -> None:

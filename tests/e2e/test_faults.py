@@ -4,8 +4,9 @@ acknowledged is lost.
 Each test runs many simulated charge points (`cs.sim`, in this process) against a real
 `python -m cs serve`, with the simulator's acknowledged log on: one line for every CALL
 that got an answer. A fault strikes mid-load; afterwards the log is compared with the
-store (every `cs.Connection.FrameReceived` CALL frame, with the charge box id of its
-connection's `Opened` event), and the counts are printed: acknowledged N, found N,
+store (every CALL frame, in `cs.Connection.Exchanged` or `FrameReceived`, with the
+charge box id of its connection's `Opened` event), and the counts are printed:
+acknowledged N, found N,
 missing 0. Every test also checks that units are atomic: each CALL frame in the store
 has its answer frame in the same connection.
 
@@ -50,7 +51,9 @@ amqp_url = rabbit.amqp_url  # the fixture: a reachable broker, or skip (fail in 
 CHARGE_POINTS = 40
 MAX_MESSAGES = 60_000
 SERVER_ENV = {"CS_UNKNOWN_ID_TAGS": "accept", "CS_LOG_LEVEL": "INFO"}
-FRAME_TOPICS = ("cs.Connection.FrameReceived", "cs.Connection.FrameSent")
+RECEIVED, SENT = "cs.Connection.FrameReceived", "cs.Connection.FrameSent"
+EXCHANGED = "cs.Connection.Exchanged"  # a CALL of the box and our answer, one record
+FRAME_TOPICS = (RECEIVED, SENT, EXCHANGED)
 MAX_RECOVERY = 5.0  # seconds without answers allowed around a PostgreSQL restart
 
 
@@ -190,16 +193,25 @@ def read_store(database_url: str) -> StoredFrames:
         if topic not in FRAME_TOPICS:
             continue
         stored.frame_ids.add(f"{connection}:{version}")
-        frame = _as_frame(body["frame"])
-        if frame is None:
-            continue
-        if topic == "cs.Connection.FrameReceived" and frame[0] == 2 and len(frame) == 4:
-            box = stored.charge_box_of[connection]  # Opened is the first event of its stream
-            stored.calls[(box, str(frame[1]), str(frame[2]))] += 1
-            stored.calls_by_connection[(connection, str(frame[1]))] += 1
-        elif topic == "cs.Connection.FrameSent" and frame[0] in (3, 4):
-            stored.answers_by_connection[(connection, str(frame[1]))] += 1
+        if topic == EXCHANGED:  # a CALL and our answer: two messages, the answer's id `:1`
+            stored.frame_ids.add(f"{connection}:{version}:1")
+            _count(stored, connection, RECEIVED, _as_frame(body["frame"]))
+            _count(stored, connection, SENT, _as_frame(body["reply"]))
+        else:
+            _count(stored, connection, topic, _as_frame(body["frame"]))
     return stored
+
+
+def _count(stored: StoredFrames, connection: str, topic: str, frame: list[Any] | None) -> None:
+    """Count a CALL received or an answer sent on `connection`."""
+    if frame is None:
+        return
+    if topic == RECEIVED and frame[0] == 2 and len(frame) == 4:
+        box = stored.charge_box_of[connection]  # Opened is the first event of its stream
+        stored.calls[(box, str(frame[1]), str(frame[2]))] += 1
+        stored.calls_by_connection[(connection, str(frame[1]))] += 1
+    elif topic == SENT and frame[0] in (3, 4):
+        stored.answers_by_connection[(connection, str(frame[1]))] += 1
 
 
 @dataclass

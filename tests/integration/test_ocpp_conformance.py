@@ -210,7 +210,11 @@ async def test_frames_that_cannot_be_answered_are_ignored_and_recorded(
     async with await TestChargePoint.connect(base(client), "FR-2") as cp:
         await cp.send_raw(frame)
         await assert_no_answer(cp)
-    assert topics(database_url).count("cs.Connection.FrameReceived") == 2
+    stored = topics(database_url)
+    # The boot and our answer are one Exchanged record; the unanswerable frame stands alone.
+    assert stored.count("cs.Connection.Exchanged") == 1
+    assert stored.count("cs.Connection.FrameReceived") == 1
+    assert stored.count("cs.Connection.FrameSent") == 0
 
 
 async def test_a_null_payload_is_accepted_as_empty(client: Client) -> None:
@@ -228,10 +232,10 @@ async def test_every_rejected_input_is_recorded_with_its_answer(
         for frame, _, _ in ANSWERED[:5]:
             await cp.send_raw(frame)
             await cp.receive()
-    stored = topics(database_url, "cs.Connection.Frame")
-    assert (
-        stored.count("cs.Connection.FrameReceived") == stored.count("cs.Connection.FrameSent") == 5
-    )
+    stored = topics(database_url, "cs.Connection.")
+    # Each bad CALL and the CALLERROR that answered it: one Exchanged record.
+    assert stored.count("cs.Connection.Exchanged") == 5
+    assert "cs.Connection.FrameReceived" not in stored
 
 
 # --- robustness -------------------------------------------------------------------------
@@ -250,7 +254,7 @@ async def test_a_retried_call_gets_the_same_answer_and_its_effect_is_recorded_on
     stored = topics(database_url)
     assert stored.count("cs.ChargeBox.StatusNotified") == 1
     assert stored.count("cs.ChargeBox.Booted") == 1
-    assert stored.count("cs.Connection.FrameReceived") == 4
+    assert stored.count("cs.Connection.Exchanged") == 4  # every frame is recorded
 
 
 async def test_a_binary_frame_is_refused_with_close_1003_and_recorded(
@@ -347,7 +351,7 @@ async def test_a_u0000_in_a_string_is_kept_in_the_log_and_stalls_no_read_model(
             row[0]
             for row in conn.execute(
                 "SELECT convert_from(state, 'UTF8') FROM cs_events "
-                "WHERE topic = 'cs.Connection.FrameReceived'"
+                "WHERE topic IN ('cs.Connection.FrameReceived', 'cs.Connection.Exchanged')"
             )
         ]
     assert any("A\\\\u0000B" in frame for frame in frames)  # the log kept what was sent

@@ -169,6 +169,9 @@ def expected_messages(database_url: str, store: EventStore) -> list[tuple[str, s
     for oid, version, topic, state in rows:
         if topic in PUBLISHED:
             expected.append((f"{oid}:{version}", topic))
+        elif topic == "cs.Connection.Exchanged":  # the CALL, then our answer (`:1`)
+            expected.append((f"{oid}:{version}", "cs.Connection.FrameReceived"))
+            expected.append((f"{oid}:{version}:1", "cs.Connection.FrameSent"))
         elif topic == "cs.Node.Started":
             event: Any = store.mapper.to_domain_event(
                 StoredEvent(oid, version, topic, bytes(state))

@@ -13,7 +13,7 @@ from typing import Any
 
 from cs.domain.registration import RegistrationStatus
 from tests.support.builders import a_boot_notification
-from tests.support.station import RECEIVED, SENT, Node, Station, a_node
+from tests.support.station import EXCHANGED, Node, Station, a_node
 
 
 async def assert_an_uncommitted_answer_is_internal_error(
@@ -40,7 +40,7 @@ async def assert_a_retry_is_answered_again_without_a_second_effect(
     node.clock.advance(seconds=30)  # even a time in the answer stays the first one
     again = await station.call(action, payload, unique_id="retried")
     assert again == first
-    assert node.log.topics() == [*stored, RECEIVED, SENT]
+    assert node.log.topics() == [*stored, EXCHANGED]
 
 
 async def assert_a_rejected_box_gets_security_error(action: str, payload: dict[str, Any]) -> None:
@@ -52,7 +52,7 @@ async def assert_a_rejected_box_gets_security_error(action: str, payload: dict[s
         assert booted[2]["status"] == "Rejected"
         refused = await station.call(action, payload, unique_id="refused")
         assert refused[:3] == [4, "refused", "SecurityError"]
-        assert node.last_unit() == [RECEIVED, SENT]
+        assert node.last_unit() == [EXCHANGED]
 
 
 async def assert_refused_with(
@@ -63,5 +63,5 @@ async def assert_refused_with(
     assert answer[:3] == [4, answer[1], code], answer
     assert isinstance(answer[3], str)
     assert isinstance(answer[4], dict)
-    assert node.last_unit() == [RECEIVED, SENT]
+    assert node.last_unit() == [EXCHANGED]
     return answer

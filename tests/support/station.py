@@ -48,6 +48,7 @@ TENANT = "default"
 NODE = "node-1"
 SUBPROTOCOL = "ocpp1.6"
 RECEIVED, SENT = "cs.Connection.FrameReceived", "cs.Connection.FrameSent"
+EXCHANGED = "cs.Connection.Exchanged"  # a CALL of the station and our answer, one record
 
 
 @dataclass(frozen=True)

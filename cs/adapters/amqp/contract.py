@@ -47,6 +47,7 @@ CONTENT_TYPE = "application/json"
 _OPENED = str(Connection.Opened.TOPIC)
 _RECEIVED = str(Connection.FrameReceived.TOPIC)
 _SENT = str(Connection.FrameSent.TOPIC)
+_EXCHANGED = str(Connection.Exchanged.TOPIC)
 _CLOSED = str(Connection.Closed.TOPIC)
 _NODE_STARTED = str(Node.Started.TOPIC)
 _SESSION_STOPPED = str(ChargingSession.Stopped.TOPIC)
@@ -55,7 +56,7 @@ _SESSION_STOPPED = str(ChargingSession.Stopped.TOPIC)
 # still advances). ChargingSession.StopRepeated is deliberately absent: a repeated stop
 # changes nothing, and billing must see each session once.
 PUBLISHED_TOPICS: frozenset[str] = frozenset(
-    (_OPENED, _RECEIVED, _SENT, _CLOSED, _NODE_STARTED, _SESSION_STOPPED)
+    (_OPENED, _RECEIVED, _SENT, _EXCHANGED, _CLOSED, _NODE_STARTED, _SESSION_STOPPED)
 )
 
 
@@ -114,7 +115,7 @@ class MissingContextError(LookupError):
 
 def connections_needed(event: object) -> list[UUID]:
     """Ids of the connections whose `Opened` event `messages_for(event)` will ask for."""
-    if isinstance(event, Connection.FrameReceived | Connection.FrameSent | Connection.Closed):
+    if isinstance(event, _FRAMES | Connection.Closed):
         return [event.originator_id]
     if isinstance(event, Node.Started):
         return [UUID(connection_id) for connection_id in event.orphaned_connections]
@@ -128,6 +129,9 @@ def session_needed(event: object) -> tuple[UUID, int] | None:
     return None
 
 
+_FRAMES = Connection.FrameReceived | Connection.FrameSent | Connection.Exchanged
+
+
 def messages_for(event: object, lookups: Lookups) -> list[OutgoingMessage]:
     """The messages one decoded event yields, in the order they must be published.
 
@@ -137,6 +141,8 @@ def messages_for(event: object, lookups: Lookups) -> list[OutgoingMessage]:
         return [_frame(event, FROM_BOX, lookups)]
     if isinstance(event, Connection.FrameSent):
         return [_frame(event, TO_BOX, lookups)]
+    if isinstance(event, Connection.Exchanged):
+        return _exchange(event, lookups)
     if isinstance(event, Connection.Opened):
         return [_opened(event)]
     if isinstance(event, Connection.Closed):
@@ -168,13 +174,15 @@ def _message(
     body: dict[str, Any],
     *,
     suffix: str = "",
+    at: datetime | None = None,
+    type_: str | None = None,
 ) -> OutgoingMessage:
     return OutgoingMessage(
         exchange=exchange,
         routing_key=routing_key,
         message_id=event_id(event) + suffix,
-        type=str(type(event).TOPIC),
-        timestamp=event.timestamp,
+        type=type_ or str(type(event).TOPIC),
+        timestamp=at or event.timestamp,
         body=orjson.dumps(body),
     )
 
@@ -192,20 +200,36 @@ def _frame(
     event: Connection.FrameReceived | Connection.FrameSent, direction: str, lookups: Lookups
 ) -> OutgoingMessage:
     info = _connection(lookups, event.originator_id, event)
-    return _message(
-        event,
-        Exchange.OCPP,
-        OCPP_MSGS,
-        {
-            "tenant_id": info.tenant_id,
-            "charge_box_serial": info.charge_box_id,
-            "connection_id": info.connection_id,
-            "ocpp_message": event.frame,
-            "direction": direction,
-            "response_to": event.response_to,
-            "occurred_at": iso_utc(event.timestamp),
-        },
-    )
+    body = _frame_body(info, event.frame, direction, event.response_to, event.timestamp)
+    return _message(event, Exchange.OCPP, OCPP_MSGS, body)
+
+
+def _exchange(event: Connection.Exchanged, lookups: Lookups) -> list[OutgoingMessage]:
+    """A CALL and our answer: two messages, as two frames were (the answer's id `:1`)."""
+    info = _connection(lookups, event.originator_id, event)
+    call = _frame_body(info, event.frame, FROM_BOX, None, event.timestamp)
+    answer = _frame_body(info, event.reply, TO_BOX, event.action, event.replied_at)
+    # Typed as the frame events they replace: consumers see the same messages as before.
+    return [
+        _message(event, Exchange.OCPP, OCPP_MSGS, call, type_=_RECEIVED),
+        _message(
+            event, Exchange.OCPP, OCPP_MSGS, answer, suffix=":1", at=event.replied_at, type_=_SENT
+        ),
+    ]
+
+
+def _frame_body(
+    info: ConnectionInfo, frame: str, direction: str, response_to: str | None, at: datetime
+) -> dict[str, Any]:
+    return {
+        "tenant_id": info.tenant_id,
+        "charge_box_serial": info.charge_box_id,
+        "connection_id": info.connection_id,
+        "ocpp_message": frame,
+        "direction": direction,
+        "response_to": response_to,
+        "occurred_at": iso_utc(at),
+    }
 
 
 def _connection_event(

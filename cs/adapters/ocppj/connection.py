@@ -157,7 +157,7 @@ class StationConnection:
             # OCPP-J: a retried CALL (its answer was lost) gets the same answer again;
             # both frames are recorded, the business effect is not repeated.
             record = self._recorder.frames(
-                self.connection, raw, received_at, answered[2], replied_to=call.action
+                self.connection, raw, received_at, answered[2], action=call.action
             )
             await self._wire.commit_then_send(record, answered[2], call.unique_id)
             return

@@ -9,7 +9,7 @@ import pytest
 from cs.domain.authorization import UnknownTagPolicy
 from tests.support import promises
 from tests.support.builders import a_start_transaction, a_stop_transaction, an_authorize
-from tests.support.station import RECEIVED, SENT, Node, Station, a_node
+from tests.support.station import EXCHANGED, Node, Station, a_node
 
 DECIDED, NOTED = "cs.IdTag.Decided", "cs.IdTag.Noted"
 
@@ -20,7 +20,7 @@ async def test_a_registered_tag_is_accepted_and_the_decision_recorded(
     await node.register_tag("TAG-1")
     answer = await station.call("Authorize", an_authorize("TAG-1"), unique_id="a1")
     assert answer == [3, "a1", {"idTagInfo": {"status": "Accepted"}}]
-    assert node.last_unit() == [RECEIVED, DECIDED, SENT]
+    assert node.last_unit() == [EXCHANGED, DECIDED]
     decided = node.last_unit_events()[1]
     assert (decided.purpose, decided.status, decided.charge_box_id, decided.message_id) == (
         "Authorize",
@@ -41,7 +41,7 @@ async def test_an_unknown_tag_is_invalid_by_default_and_noted_as_seen(
 ) -> None:
     answer = await station.call("Authorize", an_authorize("STRANGER"))
     assert answer[2] == {"idTagInfo": {"status": "Invalid"}}
-    assert node.last_unit() == [RECEIVED, NOTED, DECIDED, SENT]
+    assert node.last_unit() == [EXCHANGED, NOTED, DECIDED]
 
 
 async def test_the_accept_policy_accepts_unknown_tags_but_not_blocked_ones() -> None:

@@ -7,7 +7,7 @@ import pytest
 from cs.domain.registration import RegistrationStatus
 from tests.support import promises
 from tests.support.builders import a_boot_notification
-from tests.support.station import RECEIVED, SENT, Node, Station, a_node
+from tests.support.station import EXCHANGED, Node, Station, a_node
 
 BOOTED = "cs.ChargeBox.Booted"
 
@@ -32,15 +32,15 @@ async def test_the_answer_says_interval_not_the_1_5_heartbeat_interval() -> None
     assert "heartbeatInterval" not in payload
 
 
-async def test_the_boot_is_recorded_between_its_frames_with_what_the_box_said(
+async def test_the_boot_is_recorded_after_its_frames_with_what_the_box_said(
     node: Node, station: Station
 ) -> None:
     answer = await station.call("BootNotification", a_boot_notification(), unique_id="boot-1")
-    assert node.last_unit() == [RECEIVED, BOOTED, SENT]
-    received, booted, sent = node.last_unit_events()
-    assert '"boot-1"' in received.frame
+    assert node.last_unit() == [EXCHANGED, BOOTED]
+    exchanged, booted = node.last_unit_events()
+    assert '"boot-1"' in exchanged.frame
     assert (
-        sent.frame
+        exchanged.reply
         == f'[3,"boot-1",{{"currentTime":"{answer[2]["currentTime"]}","interval":300,"status":"Accepted"}}]'
     )
     assert (booted.charge_point_vendor, booted.charge_point_model) == ("ACME", "Wallbox 22")

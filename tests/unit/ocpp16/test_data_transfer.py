@@ -5,7 +5,7 @@ from __future__ import annotations
 from cs.app.datatransfer import DataTransferAnswer, DataTransferRequest, DataTransferStatus
 from tests.support import promises
 from tests.support.builders import a_data_transfer
-from tests.support.station import RECEIVED, SENT, Node, Station, a_node
+from tests.support.station import EXCHANGED, Node, Station, a_node
 
 TRANSFERRED = "cs.ChargeBox.DataTransferred"
 
@@ -16,7 +16,7 @@ async def test_a_vendor_without_a_handler_is_answered_unknown_vendor_id_and_reco
     payload = a_data_transfer(vendorId="com.nobody", messageId="x", data="{}")
     answer = await station.call("DataTransfer", payload, unique_id="dt-1")
     assert answer == [3, "dt-1", {"status": "UnknownVendorId"}]
-    assert node.last_unit() == [RECEIVED, TRANSFERRED, SENT]
+    assert node.last_unit() == [EXCHANGED, TRANSFERRED]
     transferred = node.last_unit_events()[1]
     assert (transferred.vendor_id, transferred.data_message_id, transferred.data) == (
         "com.nobody",
@@ -78,7 +78,7 @@ async def test_a_handler_that_fails_is_answered_internal_error_and_the_connectio
         station = await node.connect()
         answer = await station.call("DataTransfer", a_data_transfer())
         assert answer[2] == "InternalError"
-        assert node.last_unit() == [RECEIVED, SENT]
+        assert node.last_unit() == [EXCHANGED]
         assert (await station.call("Heartbeat", {}))[0] == 3
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.support import promises
 from tests.support.builders import a_diagnostics_status
-from tests.support.station import RECEIVED, SENT, Node, Station
+from tests.support.station import EXCHANGED, Node, Station
 
 REPORTED = "cs.ChargeBox.Reported"
 
@@ -15,7 +15,7 @@ async def test_each_diagnostics_status_is_confirmed_and_recorded_as_sent(
     for status in ("Idle", "Uploading", "UploadFailed", "Uploaded"):
         answer = await station.call("DiagnosticsStatusNotification", a_diagnostics_status(status))
         assert answer == [3, answer[1], {}]
-        assert node.last_unit() == [RECEIVED, REPORTED, SENT]
+        assert node.last_unit() == [EXCHANGED, REPORTED]
         reported = node.last_unit_events()[1]
         assert (reported.subject, reported.status, reported.request_id) == (
             "diagnostics",

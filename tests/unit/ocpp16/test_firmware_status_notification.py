@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.support import promises
 from tests.support.builders import a_firmware_status
-from tests.support.station import RECEIVED, SENT, Node, Station
+from tests.support.station import EXCHANGED, Node, Station
 
 REPORTED = "cs.ChargeBox.Reported"
 STATUSES = (
@@ -24,7 +24,7 @@ async def test_each_firmware_status_is_confirmed_and_recorded_in_order(
     for status in STATUSES:
         answer = await station.call("FirmwareStatusNotification", a_firmware_status(status))
         assert answer == [3, answer[1], {}]
-        assert node.last_unit() == [RECEIVED, REPORTED, SENT]
+        assert node.last_unit() == [EXCHANGED, REPORTED]
     reports = node.log.events(REPORTED)
     assert [(r.subject, r.status) for r in reports] == [("firmware", s) for s in STATUSES]
     assert {r.request_id for r in reports} == {None}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.support import promises
-from tests.support.station import RECEIVED, SENT, Node, Station
+from tests.support.station import EXCHANGED, Node, Station
 
 
 async def test_a_heartbeat_is_answered_with_our_current_time(node: Node, station: Station) -> None:
@@ -16,12 +16,11 @@ async def test_a_heartbeat_changes_no_aggregate_only_its_frames_are_recorded(
     node: Node, station: Station
 ) -> None:
     await station.call("Heartbeat", {})
-    assert node.last_unit() == [RECEIVED, SENT]
-    received, sent = node.last_unit_events()
-    assert (received.originator_id, sent.originator_id) == (
-        station.live.connection.aggregate.id,
-    ) * 2
-    assert sent.response_to == "Heartbeat"
+    assert node.last_unit() == [EXCHANGED]
+    (exchanged,) = node.last_unit_events()
+    assert exchanged.originator_id == station.live.connection.aggregate.id
+    assert exchanged.action == "Heartbeat"
+    assert exchanged.reply.startswith("[3,")
 
 
 async def test_a_box_that_never_booted_is_served(node: Node, station: Station) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.support import promises
 from tests.support.builders import a_log_status
-from tests.support.station import RECEIVED, SENT, Node, Station
+from tests.support.station import EXCHANGED, Node, Station
 
 REPORTED = "cs.ChargeBox.Reported"
 
@@ -14,7 +14,7 @@ async def test_a_log_status_is_confirmed_and_recorded_with_its_request_id(
 ) -> None:
     answer = await station.call("LogStatusNotification", a_log_status(requestId=8))
     assert answer == [3, answer[1], {}]
-    assert node.last_unit() == [RECEIVED, REPORTED, SENT]
+    assert node.last_unit() == [EXCHANGED, REPORTED]
     reported = node.last_unit_events()[1]
     assert (reported.subject, reported.status, reported.request_id) == ("log", "Uploading", 8)
 

@@ -13,7 +13,7 @@ from tests.support.builders import (
     a_sample,
     a_start_transaction,
 )
-from tests.support.station import RECEIVED, SENT, Node, Station
+from tests.support.station import EXCHANGED, Node, Station
 
 ON_SESSION = "cs.ChargingSession.MeterValuesReported"
 ON_BOX = "cs.ChargeBox.MeterValuesReported"
@@ -42,7 +42,7 @@ async def test_values_of_a_session_of_this_box_join_that_session_as_sent(
     ]
     answer = await station.call("MeterValues", a_meter_values(tx, *values), unique_id="mv1")
     assert answer == [3, "mv1", {}]
-    assert node.last_unit() == [RECEIVED, ON_SESSION, SENT]
+    assert node.last_unit() == [EXCHANGED, ON_SESSION]
     reported = node.last_unit_events()[1]
     assert reported.meter_values == values  # kept exactly as sent
     assert (reported.source, reported.connector_id, reported.message_id) == (
@@ -91,7 +91,7 @@ async def test_values_on_connector_0_without_a_transaction_are_kept_on_the_box(
 ) -> None:
     values = a_meter_value("2026-11-25T10:00:00Z", a_sample("230", "Voltage", "V", phase="L1-N"))
     await station.call("MeterValues", a_meter_values(None, values, connector_id=0))
-    assert node.last_unit() == [RECEIVED, ON_BOX, SENT]
+    assert node.last_unit() == [EXCHANGED, ON_BOX]
     reported = node.last_unit_events()[1]
     assert (reported.connector_id, reported.transaction_id, reported.meter_values) == (
         0,
@@ -104,7 +104,7 @@ async def test_values_of_an_unknown_transaction_are_kept_on_the_box_not_dropped(
     node: Node, station: Station
 ) -> None:
     await station.call("MeterValues", a_meter_values(424242, energy("2026-11-25T10:00:00Z", "1")))
-    assert node.last_unit() == [RECEIVED, ON_BOX, SENT]
+    assert node.last_unit() == [EXCHANGED, ON_BOX]
     assert node.last_unit_events()[1].transaction_id == 424242
     assert node.log.rebuild(ids.session_id(424242)) is None  # no session made up
 
@@ -115,7 +115,7 @@ async def test_values_naming_another_boxs_session_stay_on_the_box_that_sent_them
     other = await node.connect("CP-2")
     tx = await started(other)
     await station.call("MeterValues", a_meter_values(tx, energy("2026-11-25T10:10:00Z", "9")))
-    assert node.last_unit() == [RECEIVED, ON_BOX, SENT]
+    assert node.last_unit() == [EXCHANGED, ON_BOX]
     assert node.last_unit_events()[1].originator_id == ids.charge_box_id("default", "CP-1")
     assert ON_SESSION not in node.log.topics()
 

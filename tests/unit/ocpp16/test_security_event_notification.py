@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from tests.support import promises
 from tests.support.builders import a_security_event
-from tests.support.station import RECEIVED, SENT, Node, Station
+from tests.support.station import EXCHANGED, Node, Station
 
 EVENT = "cs.ChargeBox.SecurityEventReported"
 
@@ -17,8 +17,8 @@ async def test_a_security_event_is_confirmed_and_recorded_with_when_it_happened(
     node.clock.advance(minutes=3)
     answer = await station.call("SecurityEventNotification", a_security_event())
     assert answer == [3, answer[1], {}]
-    assert node.last_unit() == [RECEIVED, EVENT, SENT]
-    _, event, _ = node.last_unit_events()
+    assert node.last_unit() == [EXCHANGED, EVENT]
+    _, event = node.last_unit_events()
     assert (event.event_type, event.tech_info) == ("FirmwareUpdated", "v2")
     assert event.occurred_at == datetime(2026, 11, 25, 9, 59, tzinfo=UTC)  # the box's time
     assert event.timestamp == datetime(2026, 11, 25, 10, 3, tzinfo=UTC)  # ours: received

@@ -8,18 +8,17 @@ from cs.domain import ids
 from cs.domain.session import ChargingSession
 from tests.support import promises
 from tests.support.builders import a_start_transaction, an_authorize
-from tests.support.station import RECEIVED, SENT, Node, Reply, Station
+from tests.support.station import EXCHANGED, Node, Reply, Station
 
 STARTED = "cs.ChargingSession.Started"
 A_FIRST_START = [
-    RECEIVED,
+    EXCHANGED,
     "cs.IdTag.Noted",
     "cs.IdTag.Decided",
     "cs.IdTag.TransactionStarted",
     STARTED,
     "cs.StartKey.Claimed",
     "cs.ChargeBox.TransactionStarted",
-    SENT,
 ]
 
 
@@ -38,7 +37,7 @@ async def test_a_start_gets_a_fresh_transaction_id_and_the_tags_status(
     assert node.transaction_ids.issued == [1]
 
 
-async def test_the_session_tag_and_connector_are_recorded_between_the_frames(
+async def test_the_session_tag_and_connector_are_recorded_after_the_frames(
     node: Node, station: Station
 ) -> None:
     await station.call("StartTransaction", a_start_transaction(connectorId=2, meterStart=1234))
@@ -69,7 +68,7 @@ async def test_the_same_start_sent_again_gets_the_first_id_and_no_second_session
     first = await station.call("StartTransaction", a_start_transaction(), unique_id="a")
     again = await station.call("StartTransaction", a_start_transaction(), unique_id="b")
     assert again[2] == first[2]
-    assert node.last_unit() == [RECEIVED, "cs.ChargingSession.StartRepeated", SENT]
+    assert node.last_unit() == [EXCHANGED, "cs.ChargingSession.StartRepeated"]
     assert node.transaction_ids.issued == [1]
     assert node.log.topics().count(STARTED) == 1
 
@@ -96,7 +95,7 @@ async def test_a_start_on_a_busy_connector_abandons_the_older_session(
     old_id, new_id = old[2]["transactionId"], new[2]["transactionId"]
     assert new_id != old_id
     assert node.last_unit()[:4] == [
-        RECEIVED,
+        EXCHANGED,
         "cs.ChargingSession.Abandoned",
         "cs.IdTag.TransactionEnded",
         "cs.ChargeBox.TransactionEnded",

@@ -7,7 +7,7 @@ import pytest
 from cs.domain.ocpp16 import ChargePointErrorCode, ChargePointStatus
 from tests.support import promises
 from tests.support.builders import a_status_notification
-from tests.support.station import RECEIVED, SENT, Node, Station
+from tests.support.station import EXCHANGED, Node, Station
 
 NOTIFIED = "cs.ChargeBox.StatusNotified"
 
@@ -29,7 +29,7 @@ async def test_the_status_is_recorded_between_its_frames_with_everything_sent(
         vendorErrorCode="E42",
     )
     await station.call("StatusNotification", report, unique_id="s1")
-    assert node.last_unit() == [RECEIVED, NOTIFIED, SENT]
+    assert node.last_unit() == [EXCHANGED, NOTIFIED]
     notified = node.last_unit_events()[1]
     assert (notified.connector_id, notified.status, notified.error_code) == (
         2,

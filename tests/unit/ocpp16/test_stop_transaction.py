@@ -12,7 +12,7 @@ from tests.support.builders import (
     a_stop_transaction,
     an_authorize,
 )
-from tests.support.station import RECEIVED, SENT, Node, Station
+from tests.support.station import EXCHANGED, Node, Station
 
 STOPPED = "cs.ChargingSession.Stopped"
 UNKNOWN = "cs.ChargeBox.UnknownTransactionStopped"
@@ -37,12 +37,11 @@ async def test_a_stop_ends_the_session_with_exact_energy_and_duration(
     answer = await station.call("StopTransaction", a_stop_transaction(tx), unique_id="stop")
     assert answer == [3, "stop", {"idTagInfo": {"status": "Accepted"}}]
     assert node.last_unit() == [
-        RECEIVED,
+        EXCHANGED,
         "cs.IdTag.Decided",
         "cs.IdTag.TransactionEnded",
         STOPPED,
         "cs.ChargeBox.TransactionEnded",
-        SENT,
     ]
     stopped = node.last_unit_events()[3]
     assert (stopped.energy_wh, stopped.duration_seconds, stopped.reason) == (7500, 5400, "Local")
@@ -112,7 +111,7 @@ async def test_a_stop_for_an_unknown_transaction_is_confirmed_and_kept_on_the_bo
 ) -> None:
     answer = await station.call("StopTransaction", a_stop_transaction(999_999, idTag=None))
     assert answer[2] == {}
-    assert node.last_unit() == [RECEIVED, UNKNOWN, SENT]
+    assert node.last_unit() == [EXCHANGED, UNKNOWN]
     unknown = node.last_unit_events()[1]
     assert (unknown.transaction_id, unknown.meter_stop, unknown.reason) == (999_999, 8500, "Local")
 
