@@ -2,9 +2,11 @@
 
 Default library settings (schema validation on, in the thread pool), no database, no
 event log: what a typical central system built on `ocpp` does per message. Served over
-aiohttp like ours, so the transport is the same.
+aiohttp like ours (the same transport), or with `--server websockets` over the
+`websockets` library, as the `ocpp` library's own examples do (the reference issue 14
+measured against).
 
-    python -m bench.baseline --port 9000
+    python -m bench.baseline --port 9000 [--server websockets]
 """
 
 from __future__ import annotations
@@ -98,10 +100,44 @@ async def health(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "connections": 0})
 
 
+async def _serve_websockets(port: int) -> None:
+    """The `ocpp` library's example server: `websockets`, one ChargePoint per connection."""
+    import asyncio
+    from http import HTTPStatus
+
+    from websockets.asyncio.server import ServerConnection, serve
+    from websockets.http11 import Request, Response
+
+    async def handler(connection: ServerConnection) -> None:
+        charge_box_id = (connection.request.path if connection.request else "/x").rsplit("/")[-1]
+        with contextlib.suppress(Exception):  # the charge point went away
+            await BaselineChargePoint(charge_box_id, connection).start()
+
+    def health(connection: ServerConnection, request: Request) -> Response | None:
+        if request.path == "/health":
+            return connection.respond(HTTPStatus.OK, '{"status": "ok", "connections": 0}\n')
+        return None
+
+    async with serve(
+        handler,
+        "127.0.0.1",
+        port,
+        subprotocols=["ocpp1.6"],
+        process_request=health,  # type: ignore[list-item]
+    ):
+        await asyncio.Future()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=9000)
+    parser.add_argument("--server", choices=["aiohttp", "websockets"], default="aiohttp")
     args = parser.parse_args()
+    if args.server == "websockets":
+        import asyncio
+
+        asyncio.run(_serve_websockets(args.port))
+        return
     app = web.Application()
     app.router.add_get("/ocpp/{charge_box_id}", websocket)
     app.router.add_get("/health", health)

@@ -157,7 +157,8 @@ def measure(server: Server, out: Path, **sim: Any) -> dict[str, Any]:
         "cpu_us_per_message": {
             name: round((after[name] - before[name]) / answered * 1e6, 1) if groups[name] else None
             for name in groups
-        },
+        }
+        | {"simulator": round(summary["simulator_cpu_seconds"] / answered * 1e6, 1)},
         "rss_mb_max": round(max(sampler.rss, default=server.rss_mb()), 1),
         "connections_held_max": max(sampler.connections, default=None),
         "projection_lag_seconds": {

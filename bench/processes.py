@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -125,11 +126,17 @@ class Server:
 
 
 def run_simulator(url: str, out: Path, **options: Any) -> dict[str, Any]:
-    """Run `python -m cs sim` in its own process; returns its JSON summary."""
+    """Run `python -m cs sim` in its own process; returns its JSON summary, with the CPU
+    seconds the simulator itself used (`simulator_cpu_seconds`)."""
     command = [sys.executable, "-m", "cs", "sim", "--url", url, "--json", str(out)]
     for key, value in options.items():
         if value is not None:
             command += [f"--{key.replace('_', '-')}", str(value)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     summary: dict[str, Any] = json.loads(out.read_text())
+    summary["simulator_cpu_seconds"] = (after.ru_utime - before.ru_utime) + (
+        after.ru_stime - before.ru_stime
+    )
     return summary

@@ -68,6 +68,9 @@ def _saturation(table: Table, phase: dict[str, Any], plan: Plan) -> None:
     for part in DURABLE:
         table.row(f"  CPU µs/msg, {part}", _cpu(cs, part), _cpu(base, part))
     table.row("  CPU µs/msg, server + projections + postgres", durable_cpu(cs), None, "<= 250")
+    table.row(
+        "  CPU µs/msg, the simulator (same cores)", _cpu(cs, "simulator"), _cpu(base, "simulator")
+    )
     table.row("  latency p99 ms", cs["latency_ms"]["p99"], base["latency_ms"]["p99"], ratio=False)
     table.row("  projection lag p99 / max s", _lag(cs), ratio=False)
 

@@ -53,6 +53,14 @@ class Settings(BaseSettings):
         "(its connection closes with 1011) and a REST change gets 503",
     )
     projection_batch_size: int = Field(default=2_000, ge=1)
+    projection_linger: float = Field(
+        default=0.2,
+        ge=0,
+        le=5,
+        description="while events keep coming, seconds the projections wait to take more "
+        "in one batch (fewer, larger writes to the read models; adds at most this to their "
+        "lag under load, nothing to the first event after a quiet spell)",
+    )
     db_pool_size: int = Field(default=4, ge=1)
 
     unknown_id_tags: UnknownTagPolicy = Field(

@@ -67,6 +67,7 @@ def open_storage(settings: Settings) -> Storage:
             pool=sync_pool,
             projections=all_projections(),
             batch_size=settings.projection_batch_size,
+            linger=settings.projection_linger,
             conninfo=database_url,
             channel=store.recorder.channel_name,  # type: ignore[attr-defined]
         )

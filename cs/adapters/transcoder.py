@@ -17,6 +17,9 @@ import orjson
 from eventsourcing.persistence import JSONTranscoder
 
 _TYPE, _DATA = "_type_", "_data_"
+# How a tag looks in the encoded bytes. Inside a JSON string its quotes are escaped
+# (`\"_type_\"`), so a string's content never counts as one.
+_TAG = b'"_type_"'
 
 
 class _Tagged:
@@ -37,7 +40,21 @@ class OrjsonTranscoder(JSONTranscoder):
         )
 
     def decode(self, data: bytes) -> Any:
-        return self._revive(orjson.loads(data))
+        value = orjson.loads(data)
+        if type(value) is dict and self._revive_top(value) == data.count(_TAG):
+            # Every tagged value was a top-level field: nested lists and dicts (meter
+            # values, configuration keys, kilobytes of them) hold none; skip walking them.
+            return value
+        return self._revive(value)
+
+    def _revive_top(self, value: dict[str, Any]) -> int:
+        """Turn the tagged top-level values of `value` into objects; how many there were."""
+        found = 0
+        for key, item in value.items():
+            if type(item) is dict and len(item) == 2 and _TYPE in item and _DATA in item:
+                value[key] = self._decode_obj(item)
+                found += 1
+        return found
 
     def _encode_other(self, obj: Any) -> dict[str, Any]:
         if type(obj) is datetime:  # the common case, without the registry lookup

@@ -55,15 +55,28 @@ class Sample(NamedTuple):
     number: float | None
 
 
+SUMMARISED = frozenset((ENERGY_REGISTER, POWER, SOC))  # what `summarise` reads
+
+
 def samples(meter_values: Iterable[Mapping[str, Any]], parse_time: Any) -> list[Sample]:
-    """Flatten raw MeterValue dicts (as sent: `timestamp`, `sampledValue`) into samples."""
+    """Flatten raw MeterValue dicts (as sent: `timestamp`, `sampledValue`) into the samples
+    the session summary reads: energy register, power and state of charge.
+
+    Other measurands (currents, voltages, temperatures...) stay in the raw values kept
+    with the event; they are not parsed here, which is most of what a 3-phase charger
+    sends.
+    """
     flat: list[Sample] = []
     for meter_value in meter_values:
-        timestamp = _time(meter_value.get("timestamp"), parse_time)
+        timestamp = None
         for sampled in meter_value.get("sampledValue", ()):
             measurand = sampled.get("measurand") or ENERGY_REGISTER
+            if measurand not in SUMMARISED:
+                continue
+            if timestamp is None:
+                timestamp = _time(meter_value.get("timestamp"), parse_time)
             unit = sampled.get("unit")
-            if unit is None and measurand.startswith("Energy"):
+            if unit is None and measurand == ENERGY_REGISTER:
                 unit = "Wh"  # section 7.43: energy defaults to Wh
             value = str(sampled.get("value", ""))
             signed = sampled.get("format") == "SignedData"

@@ -1,9 +1,10 @@
-"""One projection's batch in one transaction: its rows and its position, together."""
+"""A batch in one transaction: each projection's rows and its position, together."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from psycopg import Connection, Cursor
@@ -13,6 +14,18 @@ from cs.projections.base import Projection
 from cs.projections.leadership import POSITIONS
 
 Write = Callable[[Cursor[Any]], object]  # what a batch writes, on the transaction's cursor
+
+
+@dataclass(frozen=True)
+class Move:
+    """What one projection does with a batch: `write` (the rows for `events`, its
+    (notification id, event) pairs), and its position from `position` to `new_position`."""
+
+    projection: Projection
+    position: int
+    new_position: int
+    write: Write
+    events: Sequence[tuple[int, Any]] = ()
 
 
 class BatchCommitter:
@@ -33,6 +46,15 @@ class BatchCommitter:
         self, projection: Projection, position: int, new_position: int, write: Write
     ) -> None:
         """Run `write` and move the position from `position` to `new_position`, atomically."""
+        self.commit_all([Move(projection, position, new_position, write)])
+
+    def commit_all(self, moves: Sequence[Move]) -> None:
+        """Every move's rows and positions in one transaction: all of them, or none.
+
+        One commit per batch instead of one per projection: under load most batches are
+        small, and their transactions, not their rows, were most of what the read
+        models cost PostgreSQL (docs/performance.md).
+        """
         # Pipelined: the batch's statements go out without waiting for each answer.
         with (
             self._pool.connection() as conn,
@@ -40,10 +62,12 @@ class BatchCommitter:
             conn.pipeline() as pipeline,
             conn.cursor() as cursor,
         ):
-            if self._batch_locks:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", (batch_lock(projection.name),))
-            write(cursor)
-            POSITIONS.advance(cursor, projection.name, position, new_position, pipeline=pipeline)
+            for move in moves:
+                name = move.projection.name
+                if self._batch_locks:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", (batch_lock(name),))
+                move.write(cursor)
+                POSITIONS.advance(cursor, name, move.position, move.new_position, pipeline=pipeline)
 
 
 def batch_lock(name: str) -> int:

@@ -28,9 +28,9 @@ from psycopg_pool import ConnectionPool
 
 from cs.adapters.follower import PositionConflictError
 from cs.projections.base import Projection
-from cs.projections.batches import BatchCommitter, applying, batch_lock, topic_of
+from cs.projections.batches import BatchCommitter, Move, applying, batch_lock, topic_of
 from cs.projections.leadership import LEADER_LOCK, POSITIONS, POSITIONS_DDL, runner_leadership
-from cs.projections.reading import LogBatchReader
+from cs.projections.reading import LogBatch, LogBatchReader
 from cs.projections.skips import SKIPS_DDL, apply_one_by_one
 from cs.projections.storable import storable
 
@@ -54,6 +54,7 @@ class RunnerStats:
 
     batches: int = 0
     events: int = 0
+    last_batch_rows: int = 0  # log entries the last batch read
     skipped: int = 0  # events a projection could not take (see SKIPS_DDL)
     positions: dict[str, int] = field(default_factory=dict)
     last_event_at: datetime | None = None  # recorded time of the last applied event
@@ -90,6 +91,7 @@ class ProjectionRunner:
         projections: Sequence[Projection],
         batch_size: int = 2000,
         poll_interval: float = 0.5,
+        linger: float = 0.0,
         conninfo: str | None = None,
         channel: str | None = None,
         batch_locks: bool = True,
@@ -97,6 +99,8 @@ class ProjectionRunner:
         self._pool = pool
         self.projections = list(projections)
         self._poll_interval = poll_interval
+        self._linger = linger
+        self._batch_size = batch_size
         self._reader = LogBatchReader(
             events_table=events_table,
             mapper=mapper,
@@ -184,6 +188,10 @@ class ProjectionRunner:
                 continue
             if not progressed:
                 self._wait()
+            elif self._linger and self.stats.last_batch_rows < self._batch_size:
+                # Events keep coming but the batch was not full: let more gather first.
+                # A busy box's frames then update its rows once per batch, not per frame.
+                self._stopping.wait(self._linger)
 
     def _term(self) -> int | None:
         return 0 if self._leadership is None else self._leadership.term
@@ -207,35 +215,59 @@ class ProjectionRunner:
         if batch is None:
             self.stats.record_lag(None)
             return False
-        for projection in self.projections:
-            limit = limits.get(projection.name)
-            last_id = batch.last_id if limit is None else min(batch.last_id, limit)
-            self._apply(projection, batch.events, last_id)
+        moves = [
+            move
+            for projection in self.projections
+            if (move := self._move(projection, batch.events, limits.get(projection.name), batch))
+        ]
+        try:
+            if moves:
+                self._batches.commit_all(moves)
+        except psycopg.DataError:
+            # Deterministic: one read model cannot take an event. Apply the projections
+            # apart, so only that one skips the event (on the record), the others not.
+            for move in moves:
+                self._apply(move)
+        for move in moves:
+            self.stats.positions[move.projection.name] = move.new_position
         self.stats.batches += 1
         self.stats.events += batch.rows
+        self.stats.last_batch_rows = batch.rows
         self.stats.record_lag(batch.events[-1][1] if batch.events else None)
         return True
 
-    def _apply(
-        self, projection: Projection, events: Sequence[tuple[int, Any]], last_id: int
-    ) -> None:
+    def _move(
+        self,
+        projection: Projection,
+        events: Sequence[tuple[int, Any]],
+        limit: int | None,
+        batch: LogBatch,
+    ) -> Move | None:
+        """What `projection` does with the batch (None: it is past the batch already)."""
+        last_id = batch.last_id if limit is None else min(batch.last_id, limit)
         position = self.stats.positions.get(projection.name, 0)
         if position >= last_id:
-            return
+            return None
         topics = projection.topics
         mine = [
             (nid, e) for nid, e in events if position < nid <= last_id and topic_of(e) in topics
         ]
+        write = applying(projection, [e for _, e in mine])
+        return Move(projection, position, last_id, write, mine)
+
+    def _apply(self, move: Move) -> None:
+        """One projection's move alone; an event it cannot take is skipped on the record."""
         try:
-            write = applying(projection, [e for _, e in mine])
-            self._batches.commit(projection, position, last_id, write)
+            self._batches.commit_all([move])
         except psycopg.DataError:
-            # Deterministic: retrying the batch would fail forever and stall this read
-            # model. Find the event it cannot take and skip it alone, on the record.
             apply_one_by_one(
-                self._batches, projection, mine, position, last_id, skipped=self._count_skip
+                self._batches,
+                move.projection,
+                move.events,
+                move.position,
+                move.new_position,
+                skipped=self._count_skip,
             )
-        self.stats.positions[projection.name] = last_id
 
     def _count_skip(self) -> None:
         self.stats.skipped += 1
