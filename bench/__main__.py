@@ -58,8 +58,11 @@ def main() -> int:
             if name == "relay" and amqp_url is None:
                 results["phases"]["relay"] = {"cs": {"skipped": relay_skip}}
                 continue
-            for kind in ("cs", "baseline"):
-                if name in CS_ONLY and kind == "baseline":
+            kinds = (
+                ("cs", "baseline", "baseline_ws") if name == "saturation" else ("cs", "baseline")
+            )
+            for kind in kinds:
+                if name in CS_ONLY and kind != "cs":
                     continue
                 print(f"bench: {name} against {kind} ...", file=sys.stderr, flush=True)
                 opts = dict(options)

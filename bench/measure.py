@@ -60,13 +60,19 @@ class Databases:
                 conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
+# The baselines: the ocpp library's ChargePoint served by aiohttp (our transport), and by
+# the websockets library (the library's own examples, the reference of issue 14).
+BASELINES = {"baseline": "aiohttp", "baseline_ws": "websockets"}
+
+
 def start_server(
     kind: str, phase: str, databases: Databases, run_dir: Path, **extra_env: str
 ) -> Server:
     port = free_port()
     log_path = run_dir / f"{kind}-{phase}.log"
-    if kind == "baseline":
+    if kind in BASELINES:
         command = [sys.executable, "-m", "bench.baseline", "--port", str(port)]
+        command += ["--server", BASELINES[kind]]
         return Server(kind, command, {}, port, log_path).start()
     env, data_dir = databases.env(phase)
     env.update(

@@ -65,6 +65,14 @@ def _saturation(table: Table, phase: dict[str, Any], plan: Plan) -> None:
         base["messages_per_second"],
         ">= 5000, >= 4x",
     )
+    ws = phase.get("baseline_ws")
+    if ws is not None:
+        table.row(
+            "  vs the ocpp library's example server (websockets)",
+            cs["messages_per_second"],
+            ws["messages_per_second"],
+            ">= 4x",
+        )
     for part in DURABLE:
         table.row(f"  CPU µs/msg, {part}", _cpu(cs, part), _cpu(base, part))
     table.row("  CPU µs/msg, server + projections + postgres", durable_cpu(cs), None, "<= 250")
