@@ -57,6 +57,7 @@ class LogBatchReader:
                 self._select,
                 (start, stop if stop is not None else 2**62, self._batch_size),
                 prepare=True,
+                binary=True,  # a state's bytes as they are, not hex text to parse back
             ).fetchall()
         if not rows:
             return None

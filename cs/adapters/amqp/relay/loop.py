@@ -53,8 +53,9 @@ class OutboxRelay:
         name: str = "amqp",
         ocpp_exchange: str = Exchange.OCPP.value,
         sessions_exchange: str = Exchange.SESSIONS.value,
-        batch_size: int = 200,
+        batch_size: int = 500,
         poll_interval: float = 0.5,
+        linger: float = 0.05,
         lock_poll_interval: float = 1.0,
         retry_initial: float = 0.25,
         retry_max: float = 10.0,
@@ -67,6 +68,7 @@ class OutboxRelay:
         self._amqp_url = amqp_url
         self._name = name
         self._poll_interval = poll_interval
+        self._linger = linger
         self._lock_poll_interval = lock_poll_interval
         self._log_interval = log_interval
         self._backoff = Backoff(retry_initial, retry_max)
@@ -209,6 +211,10 @@ class OutboxRelay:
                 if not progressed:
                     await self._publisher.connect_when_idle()
                     await self._control.wait_for_events(self._poll_interval)
+                elif self._linger and publishing.last_batch_rows < self._reader.batch_size:
+                    # Events keep coming but the batch was not full: let more gather, so
+                    # each batch's fixed costs (reads, a write, confirms) are shared.
+                    await self._control.sleep(self._linger)
         finally:
             self.stats.leader = False
             publishing.close()

@@ -8,12 +8,10 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 
-import aio_pika
-from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange
-from aiormq.abc import DeliveredMessage
 from yarl import URL
 
-from cs.adapters.amqp.contract import Exchange, OutgoingMessage
+from cs.adapters.amqp.confirming import ConfirmingChannel, properties
+from cs.adapters.amqp.contract import CONTENT_TYPE, Exchange, OutgoingMessage
 from cs.adapters.amqp.relay.stats import RelayStats
 from cs.adapters.follower import Backoff
 from cs.describe import one_line
@@ -58,17 +56,16 @@ class Publisher:
         self._connect_timeout = connect_timeout
         self._interrupted = interrupted
         self._sleep = sleep
-        self._broker: AbstractConnection | None = None
-        self._exchanges: dict[Exchange, AbstractExchange] | None = None
+        self._channel: ConfirmingChannel | None = None
         self._failures = 0  # failed attempts since the last success (for the log)
         self._next_idle_attempt = 0.0
 
     async def publish(self, messages: Sequence[OutgoingMessage]) -> None:
         """Publish the whole batch until the broker confirms all of it.
 
-        Publishes are pipelined on one channel: aiormq writes them in call order and
-        awaits the confirms together, so the order on the wire is the log order. A lost
-        confirm does not say whether the broker has the message: the batch goes again.
+        The batch goes out in one write on one channel, in the log's order, and its
+        confirms are awaited together. A lost confirm does not say whether the broker
+        has the message: the batch goes again.
         """
         attempt = 0
         while True:
@@ -104,28 +101,33 @@ class Publisher:
             await self.close()
 
     async def close(self) -> None:
-        self._exchanges = None
         self._stats.broker_connected = False
-        broker, self._broker = self._broker, None
-        if broker is not None:
+        channel, self._channel = self._channel, None
+        if channel is not None:
             with contextlib.suppress(Exception):  # it is gone either way
-                await asyncio.wait_for(broker.close(), 5.0)
+                await asyncio.wait_for(channel.close(), 5.0)
 
     async def _publish_all(self, messages: Sequence[OutgoingMessage]) -> None:
-        exchanges = await self._connect()
-        async with asyncio.timeout(self._publish_timeout):
-            results = await asyncio.gather(
-                *(self._publish_one(exchanges, m) for m in messages), return_exceptions=True
+        channel = await self._connect()
+        names = self.exchange_names
+        for message in messages:
+            channel.publish(
+                names[message.exchange],
+                message.routing_key,
+                message.body,
+                _properties(message),
+                # Returned (unroutable) session messages are worth a warning: billing is
+                # not bound. The raw-frame firehose may legitimately have no consumer.
+                mandatory=message.exchange is Exchange.SESSIONS,
             )
-        failures = [r for r in results if isinstance(r, BaseException)]
-        if failures:
-            raise failures[0]
+        for message_id in await channel.confirm(within=self._publish_timeout):
+            self._unroutable(message_id, messages)
 
     def _failed(self, error: Exception, retrying: str) -> None:
         self._stats.last_error = f"broker: {one_line(error)}"
         kind = (
             "cannot reach RabbitMQ (or declare the exchanges)"
-            if self._exchanges is None
+            if self._channel is None
             else "publishing failed"
         )
         self._failures += 1
@@ -138,57 +140,37 @@ class Publisher:
             retrying,
         )
 
-    async def _publish_one(
-        self, exchanges: dict[Exchange, AbstractExchange], message: OutgoingMessage
-    ) -> None:
-        result = await exchanges[message.exchange].publish(
-            _amqp_message(message),
-            message.routing_key,
-            # Returned (unroutable) session messages are worth a warning: billing is not
-            # bound. The raw-frame firehose may legitimately have no consumer at all.
-            mandatory=message.exchange is Exchange.SESSIONS,
+    def _unroutable(self, message_id: str, messages: Sequence[OutgoingMessage]) -> None:
+        """A session message confirmed but returned: no queue is bound for it."""
+        self._stats.unroutable += 1
+        message = next((m for m in messages if m.message_id == message_id), None)
+        log.warning(
+            "relay %r: %s %s was confirmed but unroutable: no queue is bound to %s/%s",
+            self._name,
+            message.type if message else "a message",
+            message_id,
+            self.exchange_names[message.exchange] if message else "?",
+            message.routing_key if message else "?",
         )
-        if isinstance(result, DeliveredMessage):  # returned: no queue took it
-            self._stats.unroutable += 1
-            log.warning(
-                "relay %r: %s %s was confirmed but unroutable: no queue is bound to %s/%s",
-                self._name,
-                message.type,
-                message.message_id,
-                self.exchange_names[message.exchange],
-                message.routing_key,
-            )
-
-    async def _declare(self, channel: AbstractChannel) -> dict[Exchange, AbstractExchange]:
-        exchanges: dict[Exchange, AbstractExchange] = {}
-        for exchange, name in self.exchange_names.items():
-            # Durable direct, as the original deployment created them: declaring an
-            # existing identical exchange is a no-op; a different one fails loudly.
-            exchanges[exchange] = await channel.declare_exchange(
-                name, aio_pika.ExchangeType.DIRECT, durable=True
-            )
-        return exchanges
 
     def _connected(self) -> bool:
-        return (
-            self._exchanges is not None and self._broker is not None and not self._broker.is_closed
-        )
+        return self._channel is not None and not self._channel.closed
 
-    async def _connect(self) -> dict[Exchange, AbstractExchange]:
-        """The open connection's exchanges, connecting and declaring them when needed."""
-        if self._exchanges is not None and self._connected():
-            return self._exchanges
+    async def _connect(self) -> ConfirmingChannel:
+        """The open confirm channel, connecting and declaring the exchanges when needed.
+
+        The exchanges are durable and direct, as the original deployment created them:
+        declaring an existing identical exchange is a no-op; a different one fails loudly.
+        """
+        if self._channel is not None and self._connected():
+            return self._channel
         await self.close()
-        self._broker = await aio_pika.connect(
+        self._channel = await ConfirmingChannel.open(
             self._amqp_url,
-            timeout=self._connect_timeout,
-            client_properties={"connection_name": f"cs relay {self._name}"},
+            connection_name=f"cs relay {self._name}",
+            exchanges=list(self.exchange_names.values()),
+            connect_within=self._connect_timeout,
         )
-        channel: AbstractChannel = await self._broker.channel(
-            publisher_confirms=True, on_return_raises=False
-        )
-        exchanges = await self._declare(channel)
-        self._exchanges = exchanges
         self._stats.broker_connected = True
         self._stats.broker_connects += 1
         log.info(
@@ -197,14 +179,12 @@ class Publisher:
             masked_url(self._amqp_url),
             f" after {self._failures} failed attempts" if self._failures else "",
         )
-        return exchanges
+        return self._channel
 
 
-def _amqp_message(message: OutgoingMessage) -> aio_pika.Message:
-    return aio_pika.Message(
-        message.body,
-        content_type="application/json",
-        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+def _properties(message: OutgoingMessage) -> bytes:
+    return properties(
+        content_type=CONTENT_TYPE,
         message_id=message.message_id,
         type=message.type,
         timestamp=message.timestamp,

@@ -63,8 +63,12 @@ class LogReader:
 
     def read(self, conn: Connection[Any], position: int) -> Batch | None:
         """The batch after `position`, or None when the log has nothing after it."""
+        # Binary results: a state's bytes as they are, not hex text to parse back.
         rows = conn.execute(
-            self._select_batch, (self._published_topics, position, self.batch_size), prepare=True
+            self._select_batch,
+            (self._published_topics, position, self.batch_size),
+            prepare=True,
+            binary=True,
         ).fetchall()
         if not rows:
             return None

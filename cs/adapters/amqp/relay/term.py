@@ -42,6 +42,7 @@ class PublishingTerm:
         self._reader = reader
         self._publisher = publisher
         self._stats = stats
+        self.last_batch_rows = 0  # log entries the last batch passed
 
     @classmethod
     async def begin(
@@ -85,6 +86,7 @@ class PublishingTerm:
         else:
             stats.head = max(stats.head, batch.last_id)
         self._count(batch, published=len(messages))
+        self.last_batch_rows = batch.rows
         return True
 
     async def reload_position(self) -> None:
