@@ -20,6 +20,7 @@ from cs.cli_keys import add_commands as add_key_commands
 from cs.config import Settings
 
 log = logging.getLogger("cs")
+LISTEN_BACKLOG = 65_535  # as many as the kernel allows (net.core.somaxconn)
 
 
 def _configure_logging(level: str) -> None:
@@ -74,12 +75,16 @@ def serve(settings: Settings) -> int:
 
 
 def _bind(host: str, port: int) -> socket.socket:
-    """A listening socket; the backlog absorbs a reconnect storm after a deploy."""
+    """A listening socket; the backlog absorbs a reconnect storm after a deploy.
+
+    The kernel caps it at net.core.somaxconn (4096 by default): a storm larger than the
+    accept queue sees SYNs dropped and retried after 1, 3, 7... s (docs/operations.md).
+    """
     family, _, _, _, address = socket.getaddrinfo(
         host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
     )[0]
     try:
-        return socket.create_server(address, family=family, backlog=2048)
+        return socket.create_server(address, family=family, backlog=LISTEN_BACKLOG)
     except OSError as error:
         reason = os.strerror(error.errno) if error.errno else str(error)
         raise OSError(error.errno, f"cannot listen on {host}:{port}: {reason}") from None
@@ -96,7 +101,7 @@ async def _listen(
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=15, handle_signals=True)
     await runner.setup()
     try:
-        await web.SockSite(runner, plain).start()
+        await web.SockSite(runner, plain, backlog=LISTEN_BACKLOG).start()
         log.info(
             "listening on http://%s:%d (OCPP: ws://%s:%d/ocpp/{charge_box_id})",
             settings.host,
@@ -105,7 +110,7 @@ async def _listen(
             settings.port,
         )
         if secure is not None and tls is not None:
-            await web.SockSite(runner, secure, ssl_context=tls).start()
+            await web.SockSite(runner, secure, ssl_context=tls, backlog=LISTEN_BACKLOG).start()
             log.info(
                 "listening on https://%s:%d (OCPP: wss://%s:%d/ocpp/{charge_box_id})",
                 settings.host,
@@ -165,6 +170,7 @@ def _sim(settings: Settings, args: argparse.Namespace) -> int:
             "heartbeat_interval": args.heartbeat_interval,
         },
     )
+    _use_event_loop(settings.event_loop)  # the simulator's own CPU is load on the host too
     try:
         summary = asyncio.run(run(config))
     except NotLoopbackError as error:

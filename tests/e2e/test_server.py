@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 from ocpp.v16 import call
 from ocpp.v16.enums import ChargePointErrorCode, ChargePointStatus, RegistrationStatus
 
+from cs.cli import LISTEN_BACKLOG
 from tests.support.builders import a_boot_notification, a_status_notification
 from tests.support.client import TestChargePoint
 from tests.support.library_cp import LibraryChargePoint
@@ -172,3 +174,21 @@ def test_a_second_instance_on_a_taken_port_exits_before_recording_anything(
     assert f"cannot listen on 127.0.0.1:{running.port}" in second.log()
     assert topics(database_url) == before  # nothing recorded by the second instance
     assert running.health().get("status") == "ok"
+
+
+def _listen_backlog(port: int) -> int:
+    """The accept queue size of the socket listening on `port` (`ss`: Send-Q)."""
+    out = subprocess.run(
+        ["ss", "-ltnH", f"sport = :{port}"], capture_output=True, text=True, check=True
+    ).stdout
+    return int(out.split()[2])
+
+
+def test_the_accept_queue_holds_a_reconnect_storm(start_server: Start) -> None:
+    """After a restart every charge point reconnects at once. aiohttp listened again with
+    its default backlog of 128, so a storm of thousands overflowed the queue: SYNs were
+    dropped and retried after 1, 3, 7... s (some after minutes). The queue is as large
+    as the kernel allows (net.core.somaxconn)."""
+    server = start_server()
+    somaxconn = int(Path("/proc/sys/net/core/somaxconn").read_text())
+    assert _listen_backlog(server.port) == min(somaxconn, LISTEN_BACKLOG) > 128
