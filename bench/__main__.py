@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from dataclasses import asdict
@@ -27,7 +28,9 @@ from bench.report import report
 
 RESULTS = ROOT / "bench" / "results"
 WORK = ROOT / "var" / "bench"
-CS_ONLY = ("relay", "storm")  # the baseline has no relay; its storm is the idle phase's
+# Phases for cs alone: the baseline has no relay; its storm and one core are its idle and
+# saturation phases (one process, one core).
+CS_ONLY = ("relay", "storm", "one_core")
 
 
 def main() -> int:
@@ -54,6 +57,9 @@ def main() -> int:
     try:
         for name, options in plan_phases.items():
             if args.only and name not in args.only:
+                continue
+            if name == "one_core" and (os.cpu_count() or 1) < 2:
+                results["phases"][name] = {"cs": {"skipped": "one core only: nothing to pin"}}
                 continue
             if name == "relay" and amqp_url is None:
                 results["phases"]["relay"] = {"cs": {"skipped": relay_skip}}

@@ -95,6 +95,17 @@ def phases(plan: Plan) -> dict[str, dict[str, Any]]:
         ),
         "storm": _idle(plan.storm_cps, plan.storm_window, plan.storm_hold_seconds, "STORM"),
         "relay": sessions(plan.relay_cps, plan.relay_seconds, "RELAY", mix, rate=plan.relay_rate),
+        # What one core does: the node (server, projections, PostgreSQL) on core 0 and
+        # the simulator on core 1 (the lower of two loads).
+        "one_core": sessions(
+            plan.saturation_cps,
+            plan.saturation_seconds,
+            "CORE",
+            mix,
+            runs=2,
+            node_cores={0},
+            cores="1",
+        ),
     }
 
 

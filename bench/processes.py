@@ -67,8 +67,15 @@ class Server:
 
     def start(self, timeout: float = 120.0) -> Server:
         log = self.log_path.open("ab")
+        cores: set[int] | None = self.extra.get("cores")
         self.process = subprocess.Popen(
-            self.command, cwd=ROOT, env={**os.environ, **self.env}, stdout=log, stderr=log
+            self.command,
+            cwd=ROOT,
+            env={**os.environ, **self.env},
+            stdout=log,
+            stderr=log,
+            # The server's children (projections, its embedded PostgreSQL) inherit it.
+            preexec_fn=(lambda: os.sched_setaffinity(0, cores)) if cores else None,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -125,10 +132,15 @@ class Server:
             return 0.0
 
 
-def run_simulator(url: str, out: Path, **options: Any) -> dict[str, Any]:
-    """Run `python -m cs sim` in its own process; returns its JSON summary, with the CPU
-    seconds the simulator itself used (`simulator_cpu_seconds`)."""
+def run_simulator(
+    url: str, out: Path, *, cores: str | None = None, **options: Any
+) -> dict[str, Any]:
+    """Run `python -m cs sim` in its own process (on `cores`, e.g. "1", if given);
+    returns its JSON summary, with the CPU seconds the simulator itself used
+    (`simulator_cpu_seconds`)."""
     command = [sys.executable, "-m", "cs", "sim", "--url", url, "--json", str(out)]
+    if cores is not None:
+        command = ["taskset", "-c", cores, *command]
     for key, value in options.items():
         if value is not None:
             command += [f"--{key.replace('_', '-')}", str(value)]

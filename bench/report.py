@@ -37,6 +37,7 @@ def report(results: dict[str, Any], plan: Plan) -> str:
         "idle": _idle,
         "storm": _storm,
         "relay": _relay,
+        "one_core": _one_core,
         "replay": _replay,
     }
     for name, section in sections.items():
@@ -184,6 +185,19 @@ def _relay(table: Table, phase: dict[str, Any], plan: Plan) -> None:
     table.row("  RabbitMQ CPU µs per CP message", _cpu(cs, "rabbitmq"), ratio=False)
     table.row("  server + projections + postgres µs/msg", durable_cpu(cs), ratio=False)
     table.row("  relay caught up s after load", cs.get("relay_drain_seconds"), ratio=False)
+
+
+def _one_core(table: Table, phase: dict[str, Any], plan: Plan) -> None:
+    cs = phase["cs"]
+    if "skipped" in cs:
+        table.text(f"one core: not measured ({cs['skipped']})")
+        return
+    table.row(
+        "one core: durable msg/s (node on core 0, simulator on core 1)",
+        cs["messages_per_second"],
+        ratio=False,
+    )
+    table.row("  CPU µs/msg, server + projections + postgres", durable_cpu(cs), ratio=False)
 
 
 def _replay(table: Table, phase: dict[str, Any], plan: Plan) -> None:
