@@ -15,9 +15,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import Environment, EnvType
-from psycopg import Cursor
 from psycopg.conninfo import conninfo_to_dict
-from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 APP_NAME = "cs"
@@ -29,24 +27,54 @@ class ArrayInsertRecorder(PostgresApplicationRecorder):
     """The library's application recorder with a cheaper insert statement.
 
     Same transaction shape as the library (lock the table, NOTIFY, insert, return the
-    notification ids), so notification order still equals commit order. Two changes:
+    notification ids), so notification order still equals commit order. Three changes:
     rows travel as four binary arrays (`unnest(uuid[], int8[], text[], bytea[])`)
     instead of an array of composite values, whose text encoding costs ~50 µs of Python
-    per event (3x less client CPU per event on batches of 100, docs/adr/0003); and only
-    the last notification id comes back, so `insert_events` returns `[last_id]`.
+    per event (3x less client CPU per event on batches of 100, docs/adr/0003); the whole
+    transaction is one call of a function, one statement and one round trip
+    (docs/adr/0018); and only the last notification id comes back, so `insert_events`
+    returns `[last_id]`.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.array_insert_statement = SQL(
-            "WITH inserted AS (INSERT INTO {schema}.{table} "
-            "(originator_id, originator_version, topic, state) "
-            "SELECT * FROM unnest(%b::uuid[], %b::int8[], %b::text[], %b::bytea[]) "
-            "RETURNING notification_id) SELECT max(notification_id) AS last_id FROM inserted"
-        ).format(
-            schema=Identifier(self.datastore.schema),
-            table=Identifier(self.events_table_name),
+        schema = Identifier(self.datastore.schema)
+        self.append_function = Identifier(f"cs_append_{self.events_table_name}")
+        # One statement per commit: the lock, the NOTIFY and the insert run inside a
+        # function, and the connection is in autocommit mode (the library sets it), so
+        # the statement is its own transaction. Six round trips (BEGIN, SET LOCAL, LOCK,
+        # NOTIFY, INSERT, COMMIT) become one; PostgreSQL parses and plans each of them
+        # once per batch less (docs/adr/0018).
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE OR REPLACE FUNCTION {schema}.{function}"
+                "(ids uuid[], versions int8[], topics text[], states bytea[]) "
+                "RETURNS bigint LANGUAGE plpgsql AS $BODY$ "
+                "DECLARE last_id bigint; "
+                "BEGIN "
+                "  SET LOCAL lock_timeout = '{lock_timeout}s'; "
+                # Insert order equals commit order: readers never pass over a gap that
+                # is filled later (the library's reason for the same lock).
+                "  LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; "
+                "  NOTIFY {channel}; "
+                "  WITH inserted AS (INSERT INTO {schema}.{table} "
+                "    (originator_id, originator_version, topic, state) "
+                "    SELECT * FROM unnest(ids, versions, topics, states) "
+                "    RETURNING notification_id) "
+                "  SELECT max(notification_id) INTO last_id FROM inserted; "
+                "  RETURN last_id; "
+                "END $BODY$"
+            ).format(
+                schema=schema,
+                function=self.append_function,
+                lock_timeout=self.datastore.lock_timeout,
+                table=Identifier(self.events_table_name),
+                channel=Identifier(self.channel_name),
+            )
         )
+        self.append_statement = SQL(
+            "SELECT {schema}.{function}(%b::uuid[], %b::int8[], %b::text[], %b::bytea[]) AS last_id"
+        ).format(schema=schema, function=self.append_function)
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -57,7 +85,7 @@ class ArrayInsertRecorder(PostgresApplicationRecorder):
         (measured here: a 1 MB statement, psycopg 3.3.9; psycopg/psycopg#685), and the
         embedded PostgreSQL of `make run` is reached over a Unix socket: a group commit of
         a few thousand events would hang the writer. Four round trips on a local socket
-        cost far less than one such batch takes to encode.
+        cost far less than one such batch takes to encode, and now it is one round trip.
 
         A failed attempt rolled back, so it is tried again (10 attempts, 0.2 s apart).
         After a failure every idle connection of the pool is checked at once: a
@@ -80,43 +108,23 @@ class ArrayInsertRecorder(PostgresApplicationRecorder):
     def _insert_in_one_transaction(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        with (
-            self.datastore.get_connection() as conn,
-            conn.transaction(),
-            conn.cursor() as curs,
-        ):
-            self._insert_stored_events(curs, stored_events, **kwargs)
-            return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-
-    def _insert_stored_events(
-        self,
-        curs: Cursor[DictRow],
-        stored_events: Sequence[StoredEvent],
-        **kwargs: Any,
-    ) -> None:
-        self._lock_table(curs)
-        self._notify_channel(curs)
-        curs.execute(
-            self.array_insert_statement,
-            (
-                [e.originator_id for e in stored_events],
-                [e.originator_version for e in stored_events],
-                [e.topic for e in stored_events],
-                [e.state for e in stored_events],
-            ),
-            prepare=True,
-        )
-
-    def _fetch_ids_after_insert_events(
-        self,
-        curs: Cursor[DictRow],
-        stored_events: Sequence[StoredEvent],
-        **kwargs: Any,
-    ) -> Sequence[int] | None:
-        """Only the last notification id: nobody here needs the others, and building a
-        dict row per event cost more than the insert itself."""
-        row = curs.fetchone()
-        return [row["last_id"]] if row and row["last_id"] is not None else []
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            if not conn.autocommit:  # the library's pool sets it; one statement relies on it
+                raise AssertionError("event store connections must be in autocommit mode")
+            curs.execute(
+                self.append_statement,
+                (
+                    [e.originator_id for e in stored_events],
+                    [e.originator_version for e in stored_events],
+                    [e.topic for e in stored_events],
+                    [e.state for e in stored_events],
+                ),
+                prepare=True,
+            )
+            # Only the last notification id: nobody here needs the others, and building
+            # a dict row per event cost more than the insert itself.
+            row = curs.fetchone()
+            return [row["last_id"]] if row and row["last_id"] is not None else []
 
 
 class EventStore(Application[UUID]):
