@@ -18,6 +18,7 @@ from cs.adapters.api_keys import AsyncKeyTable
 from cs.adapters.clock import SystemClock
 from cs.adapters.loader import StoreLoader
 from cs.adapters.ocpp16.dialect import dialect as ocpp16_dialect
+from cs.adapters.ocpp201.dialect import dialect as ocpp201_dialect
 from cs.adapters.ocppj.connection import ConnectionSettings
 from cs.adapters.ocppj.hub import StationHub
 from cs.adapters.passwords import KeyVerifier
@@ -47,6 +48,7 @@ from cs.app.stations.reports import StationReports
 from cs.app.stations.status import StatusService
 from cs.app.tokens import TokenService
 from cs.app.transactions.authorize import AuthorizationService
+from cs.app.transactions.events import TransactionEventService
 from cs.app.transactions.lookups import SessionLookups
 from cs.app.transactions.meter_values import MeterValuesService
 from cs.app.transactions.start import StartService
@@ -104,10 +106,12 @@ def compose(
         starts=StartService(lookups, ports.transaction_ids),
         meter_values=MeterValuesService(lookups),
         stops=StopService(lookups),
+        transaction_events=TransactionEventService(lookups, ports.transaction_ids),
     )
     connections = ConnectionService(recorder=recorder, clock=clock)
     hub = StationHub(
-        dialects=[ocpp16_dialect(messages)],
+        # Most preferred first: a station offering both speaks 2.0.1.
+        dialects=[ocpp201_dialect(messages), ocpp16_dialect(messages)],
         connections=connections,
         recorder=recorder,
         clock=clock,

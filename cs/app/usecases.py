@@ -15,6 +15,7 @@ from cs.app.stations.reports import StationReports
 from cs.app.stations.status import StatusService
 from cs.app.tokens import TokenService
 from cs.app.transactions.authorize import AuthorizationService
+from cs.app.transactions.events import TransactionEventService
 from cs.app.transactions.meter_values import MeterValuesService
 from cs.app.transactions.start import StartService
 from cs.app.transactions.stop import StopService
@@ -32,6 +33,7 @@ class MessageUseCases:
     starts: StartService
     meter_values: MeterValuesService
     stops: StopService
+    transaction_events: TransactionEventService
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The charging session aggregate: one OCPP 1.6 transaction, from start to stop."""
+"""The charging session aggregate: one transaction (OCPP 1.6 or 2.0.1), from start to stop."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ ACTIVE, FINISHED, ABANDONED = "active", "finished", "abandoned"
 
 @dataclass(frozen=True)
 class StartData:
-    """A StartTransaction as the charge point sent it (OCPP 1.6 section 6.46)."""
+    """A start as the station sent it (OCPP 1.6 StartTransaction section 6.46, or the first
+    2.0.1 TransactionEvent of a transaction: `station_transaction_id` is then the id the
+    station chose, `connector_id` the EVSE, `id_tag` empty until it authorizes)."""
 
     tenant_id: str
     charge_box_id: str
@@ -26,6 +28,7 @@ class StartData:
     meter_start: int
     started_at: datetime
     reservation_id: int | None
+    station_transaction_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,12 @@ class ChargingSession(Aggregate):
     """
 
     TOPIC = "cs.ChargingSession"
+    # v2 (snapshots): `station_transaction_id`, None in every v1 session (docs/event-versioning.md)
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state.setdefault("station_transaction_id", None)
 
     class Event(Aggregate.Event):
         """Base of every session event."""
@@ -72,6 +81,14 @@ class ChargingSession(Aggregate):
         reservation_id: int | None
         connection_id: str | None
         message_id: str | None
+        station_transaction_id: str | None
+
+        # v2: `station_transaction_id`, the id an OCPP 2.0.1 station gives its transaction
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["station_transaction_id"] = None  # every v1 start was an OCPP 1.6 one
 
     class MeterValuesReported(Event):
         """Meter values for this transaction, as sent (MeterValues or transactionData)."""
@@ -156,8 +173,10 @@ class ChargingSession(Aggregate):
         reservation_id: int | None,
         connection_id: str | None,
         message_id: str | None,
+        station_transaction_id: str | None = None,
     ) -> None:
         self.transaction_id = transaction_id
+        self.station_transaction_id = station_transaction_id
         self.tenant_id = tenant_id
         self.charge_box_id = charge_box_id
         self.connector_id = connector_id
@@ -200,6 +219,7 @@ class ChargingSession(Aggregate):
             reservation_id=data.reservation_id,
             connection_id=connection_id,
             message_id=message_id,
+            station_transaction_id=data.station_transaction_id,
         )
 
     @property

@@ -30,12 +30,12 @@ WEBSOCKETS = (
     Websocket(
         "/ocpp/{charge_box_id}",
         ws.ocpp_websocket,
-        "OCPP 1.6-J websocket (subprotocol ocpp1.6), tenant `default`",
+        "OCPP-J websocket (subprotocol ocpp2.0.1 or ocpp1.6), tenant `default`",
     ),
     Websocket(
         "/ws/{tenant_id}/{charge_box_id}",
         ws.ocpp_websocket,
-        "OCPP 1.6-J websocket (subprotocol ocpp1.6)",
+        "OCPP-J websocket (subprotocol ocpp2.0.1 or ocpp1.6)",
     ),
 )
 

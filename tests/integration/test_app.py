@@ -28,17 +28,29 @@ from tests.support.waiting import eventually
 pytestmark = pytest.mark.postgres
 
 
-async def test_a_handshake_without_ocpp16_is_refused_with_a_reason(
+async def test_a_handshake_without_a_version_we_speak_is_refused_with_a_reason(
     client: TestClient[Any, Any],
 ) -> None:
-    for protocols in ((), ("ocpp2.0.1",), ("ocpp1.5",)):
+    for protocols in ((), ("ocpp2.0",), ("ocpp1.5",)):
         with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
             await TestChargePoint.connect(base(client), "CP-1", protocols=protocols)
         assert refused.value.status == 400
     response = await client.get("/ocpp/CP-1", headers={"Sec-WebSocket-Protocol": "ocpp1.5"})
     body = await response.json()
     assert body["code"] == "unsupported_subprotocol"
-    assert "ocpp1.6" in body["error"]
+    assert "ocpp2.0.1, ocpp1.6" in body["error"]
+
+
+async def test_the_highest_version_offered_that_we_speak_is_chosen(
+    client: TestClient[Any, Any],
+) -> None:
+    for offered, chosen in (
+        (("ocpp1.6", "ocpp2.0.1"), "ocpp2.0.1"),
+        (("ocpp1.5", "ocpp1.6"), "ocpp1.6"),
+        (("ocpp2.0.1",), "ocpp2.0.1"),
+    ):
+        async with await TestChargePoint.connect(base(client), "CP-V", protocols=offered) as cp:
+            assert cp.ws.protocol == chosen
 
 
 async def test_boot_is_accepted_with_interval_and_current_time(

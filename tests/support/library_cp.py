@@ -1,4 +1,8 @@
-"""A charge point built on the `ocpp` library, as a real charger vendor would build one."""
+"""A charge point built on the `ocpp` library, as a real charger vendor would build one.
+
+Speaks OCPP 1.6 (`ocpp.v16.ChargePoint`) or, given another class such as
+`ocpp.v201.ChargePoint` (or a subclass with `@on` handlers), that version.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import asyncio
 from typing import Any
 
 import aiohttp
+from ocpp.charge_point import ChargePoint as AnyChargePoint
 from ocpp.v16 import ChargePoint
 
 
@@ -29,17 +34,28 @@ class AiohttpClientConnection:
 class LibraryChargePoint:
     """Connects, runs the library's receive loop in a task, and closes cleanly."""
 
-    def __init__(self, base_url: str, charge_box_id: str) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        charge_box_id: str,
+        *,
+        kind: type[AnyChargePoint] = ChargePoint,
+        protocols: tuple[str, ...] = ("ocpp1.6",),
+    ) -> None:
         self.url = f"{base_url}/ocpp/{charge_box_id}"
         self.charge_box_id = charge_box_id
+        self.kind = kind
+        self.protocols = protocols
+        self.protocol: str | None = None  # what the server chose
         self.session: aiohttp.ClientSession | None = None
-        self.cp: ChargePoint | None = None
+        self.cp: Any = None
         self._task: asyncio.Task[Any] | None = None
 
-    async def __aenter__(self) -> ChargePoint:
+    async def __aenter__(self) -> Any:
         self.session = aiohttp.ClientSession()
-        ws = await self.session.ws_connect(self.url, protocols=("ocpp1.6",))
-        self.cp = ChargePoint(self.charge_box_id, AiohttpClientConnection(ws), response_timeout=10)
+        ws = await self.session.ws_connect(self.url, protocols=self.protocols)
+        self.protocol = ws.protocol
+        self.cp = self.kind(self.charge_box_id, AiohttpClientConnection(ws), response_timeout=10)
         self._task = asyncio.create_task(self.cp.start())
         return self.cp
 

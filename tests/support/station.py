@@ -172,14 +172,21 @@ class Node:
     def use(self) -> UseCases:
         return self.core.use
 
-    async def connect(self, charge_box_id: str = "CP-1", *, tenant_id: str = TENANT) -> Station:
-        """Open a connection as the websocket handler does: recorded first, then served."""
+    async def connect(
+        self,
+        charge_box_id: str = "CP-1",
+        *,
+        tenant_id: str = TENANT,
+        subprotocol: str = SUBPROTOCOL,
+    ) -> Station:
+        """Open a connection as the websocket handler does: recorded first, then served
+        in the dialect of `subprotocol` (ocpp1.6 unless told)."""
         request = ConnectionRequest(
             connection_id=uuid4(),
             tenant_id=tenant_id,
             charge_box_id=charge_box_id,
             remote_address="192.0.2.1",
-            subprotocol=SUBPROTOCOL,
+            subprotocol=subprotocol,
             node=self.settings.node_name(),
         )
         connection = await self.use.connections.open(request)
@@ -187,7 +194,7 @@ class Node:
         live = StationConnection(
             transport=transport,
             connection=connection,
-            dialect=self.core.hub.dialect(SUBPROTOCOL),
+            dialect=self.core.hub.dialect(subprotocol),
             recorder=self.use.recorder,
             clock=self.clock,
             settings=connection_settings(self.settings),

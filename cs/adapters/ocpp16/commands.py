@@ -9,21 +9,15 @@ CALL is checked against the 1.6 schema before anything is recorded.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from cs.adapters.ocpp16.errors import code
-from cs.adapters.ocppj.casing import snake_path, to_camel
-from cs.adapters.ocppj.errors import RpcError
+from cs.adapters.ocppj.casing import to_camel
+from cs.adapters.ocppj.catalogue import Arguments, Catalogue, Command
 from cs.adapters.ocppj.schemas import PayloadValidator
 from cs.app.commands import effects as fx
-from cs.app.commands.calls import OutgoingCall, Payload
-from cs.app.errors import InvalidCommand, UnsupportedOperation
+from cs.app.commands.calls import Payload
 from cs.domain.datetimes import format_datetime, parse_datetime
-
-Arguments = Mapping[str, Any]
-Meaning = Callable[[Payload, Payload], Sequence[fx.Fact]]  # (payload sent, answer) -> facts
 
 
 def _plain(*dates: str) -> Callable[[Arguments], Payload]:
@@ -150,19 +144,6 @@ def _profiles_cleared(sent: Payload, result: Payload) -> Sequence[fx.Fact]:
     return [fx.ProfilesCleared(dict(sent))] if _accepted(result) else []
 
 
-def _nothing(sent: Payload, result: Payload) -> Sequence[fx.Fact]:
-    return ()
-
-
-@dataclass(frozen=True)
-class Command:
-    """One operation: the 1.6 action it is, how its payload is built, what answers mean."""
-
-    action: str
-    build: Callable[[Arguments], Payload]
-    meaning: Meaning = _nothing
-
-
 COMMANDS: dict[str, Command] = {
     "cancel-reservation": Command("CancelReservation", _plain(), _cancelled),
     "change-availability": Command("ChangeAvailability", _plain()),
@@ -186,29 +167,6 @@ COMMANDS: dict[str, Command] = {
 }
 
 
-class Ocpp16Commands:
+def catalogue(validator: PayloadValidator) -> Catalogue:
     """The 1.6 `CommandCatalogue`: builds and checks the CALL of an operation."""
-
-    def __init__(self, validator: PayloadValidator) -> None:
-        self._validator = validator
-
-    def prepare(self, operation: str, arguments: Arguments) -> OutgoingCall:
-        command = COMMANDS.get(operation)
-        if command is None:
-            raise UnsupportedOperation(
-                f"OCPP 1.6 has no operation {operation!r}", version="ocpp1.6"
-            )
-        payload = command.build(arguments)
-        try:
-            self._validator.check_request(command.action, payload)
-        except RpcError as error:
-            raise _invalid(error) from None
-        return OutgoingCall(command.action, payload, partial(command.meaning, payload))
-
-
-def _invalid(error: RpcError) -> InvalidCommand:
-    field = snake_path(str(error.details.get("field", ""))) or "(body)"
-    return InvalidCommand(
-        f"invalid value for: {field}",
-        problems=[{"field": field, "message": str(error.description), "type": code(error)}],
-    )
+    return Catalogue("OCPP 1.6", "ocpp1.6", COMMANDS, validator, code)

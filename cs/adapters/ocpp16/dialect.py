@@ -26,7 +26,7 @@ from cs.adapters.ocpp16.actions.signed_firmware_status_notification import (
 from cs.adapters.ocpp16.actions.start_transaction import StartTransaction
 from cs.adapters.ocpp16.actions.status_notification import StatusNotification
 from cs.adapters.ocpp16.actions.stop_transaction import StopTransaction
-from cs.adapters.ocpp16.commands import Ocpp16Commands
+from cs.adapters.ocpp16.commands import catalogue
 from cs.adapters.ocppj.dialect import ActionHandler, Dialect
 from cs.adapters.ocppj.schemas import PayloadValidator
 from cs.app.usecases import MessageUseCases
@@ -77,7 +77,7 @@ def dialect(use: MessageUseCases, schemas: PayloadValidator | None = None) -> Di
         validator=checks,
         actions=actions(use),
         known_actions=KNOWN_ACTIONS,
-        commands=Ocpp16Commands(checks),
+        commands=catalogue(checks),
         admits=admits,
         spelling=errors.SPELLING,
     )

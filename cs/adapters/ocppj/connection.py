@@ -207,7 +207,9 @@ class StationConnection:
     ) -> None:
         log.info("%s: bad frame (%s): %.200s", self.charge_box_id, bad.error.description, raw)
         reply = None
-        if bad.unique_id is not None and not bad.ignored:
+        if bad.unique_id is not None and (
+            not bad.ignored or self._dialect.answers_unknown_message_types
+        ):
             reply = frames.dump_call_error(bad.unique_id, self._dialect.code(bad.error), bad.error)
         record = self._recorder.frames(self.connection, raw, received_at, reply)
         await self._wire.commit_then_send(record, reply, bad.unique_id if reply else None)

@@ -45,7 +45,9 @@ class Dialect:
     `actions` serve the CALLs a station sends; `known_actions` are every action the
     version defines (one we do not serve is NotSupported, an unknown one NotImplemented);
     `spelling` maps an error's code to this version's name where they differ; `admits`
-    is the version's rule for stations whose boot was not accepted.
+    is the version's rule for stations whose boot was not accepted;
+    `answers_unknown_message_types` says whether a frame with an unknown MessageTypeId
+    is answered (2.0.1: MessageTypeNotSupported) or ignored (1.6).
     """
 
     subprotocol: str
@@ -55,6 +57,7 @@ class Dialect:
     commands: CommandCatalogue
     admits: Admission
     spelling: Mapping[str, str]
+    answers_unknown_message_types: bool = False
 
     def code(self, error: RpcError) -> str:
         """The CALLERROR code of `error` as this version spells it."""

@@ -85,5 +85,26 @@ class TypeConstraintViolation(RpcError):
     )
 
 
+class RpcFrameworkError(RpcError):
+    """A frame that is not a valid RPC message (OCPP 2.0.1 Part 4 section 4.3).
+
+    OCPP-J 1.6 has no such code: it answers these `FormationViolation` too.
+    """
+
+    code = "RpcFrameworkError"
+    default_description = (
+        "Content of the call is not a valid RPC Request, for example: MessageId could not be read"
+    )
+
+
+class MessageTypeNotSupported(RpcError):
+    """A MessageTypeId we do not know (OCPP 2.0.1 Part 4 section 4.3; 1.6 ignores the frame)."""
+
+    code = "MessageTypeNotSupported"
+    default_description = (
+        "A message with a Message Type Number received that is not supported by this implementation"
+    )
+
+
 class GenericError(RpcError):
     code = "GenericError"

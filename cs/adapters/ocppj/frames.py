@@ -12,7 +12,12 @@ from typing import Any
 
 import orjson
 
-from cs.adapters.ocppj.errors import FormatViolation, RpcError
+from cs.adapters.ocppj.errors import (
+    FormatViolation,
+    MessageTypeNotSupported,
+    RpcError,
+    RpcFrameworkError,
+)
 
 CALL, CALLRESULT, CALLERROR = 2, 3, 4
 MAX_UNIQUE_ID_LENGTH = 36  # OCPP-J 1.6 section 4.1.3
@@ -50,7 +55,12 @@ class BadFrame(Exception):
 
     `unique_id` is set when the frame is a CALL whose unique id could be read: it must
     then be answered with a CALLERROR carrying `error`. Otherwise it cannot be answered
-    and is only recorded.
+    and is only recorded. `ignored` marks an unknown MessageTypeId: OCPP-J 1.6 section
+    4.1.3 ignores such a frame, OCPP 2.0.1 Part 4 section 4.3 answers it
+    MessageTypeNotSupported when its unique id can be read; the dialect decides.
+
+    Errors in the frame itself are `RpcFrameworkError` (2.0.1's code; 1.6 spells it
+    FormationViolation); a payload that is not an object is a `FormatViolation`.
     """
 
     def __init__(self, error: RpcError, unique_id: str | None, *, ignored: bool = False):
@@ -67,15 +77,15 @@ def parse(text: str) -> Message:
     except orjson.JSONDecodeError as error:
         match = _LEADING_CALL_ID.match(text)
         raise BadFrame(
-            FormatViolation("Frame is not valid JSON", {"cause": str(error)[:200]}),
+            RpcFrameworkError("Frame is not valid JSON", {"cause": str(error)[:200]}),
             match.group(1) if match else None,
         ) from None
     if not isinstance(data, list) or not data:
-        raise BadFrame(FormatViolation("Frame is not a JSON array with a MessageTypeId"), None)
+        raise BadFrame(RpcFrameworkError("Frame is not a JSON array with a MessageTypeId"), None)
     message_type = data[0]
     if type(message_type) is not int:
         raise BadFrame(
-            FormatViolation("MessageTypeId must be an integer"), _call_id(data, message_type)
+            RpcFrameworkError("MessageTypeId must be an integer"), _call_id(data, message_type)
         )
     if message_type == CALL:
         return _call(data)
@@ -83,8 +93,15 @@ def parse(text: str) -> Message:
         return _call_result(data)
     if message_type == CALLERROR:
         return _call_error(data)
-    # OCPP-J 1.6 section 4.1.3: a message with an unknown MessageTypeId is ignored.
-    raise BadFrame(FormatViolation(f"Unknown MessageTypeId {message_type}"), None, ignored=True)
+    # OCPP-J 1.6 section 4.1.3 ignores a message with an unknown MessageTypeId; 2.0.1
+    # answers it, with the unique id when there is one to read.
+    unique_id = data[1] if len(data) > 1 else None
+    readable = isinstance(unique_id, str) and 0 < len(unique_id) <= MAX_UNIQUE_ID_LENGTH
+    raise BadFrame(
+        MessageTypeNotSupported(f"Unknown MessageTypeId {message_type}"),
+        unique_id if readable else None,
+        ignored=True,
+    )
 
 
 def _call_id(data: list[Any], message_type: Any) -> str | None:
@@ -100,17 +117,17 @@ def _call_id(data: list[Any], message_type: Any) -> str | None:
 def _call(data: list[Any]) -> Call:
     unique_id = data[1] if len(data) > 1 else None
     if not isinstance(unique_id, str) or not unique_id:
-        raise BadFrame(FormatViolation("CALL without a string UniqueId"), None)
+        raise BadFrame(RpcFrameworkError("CALL without a string UniqueId"), None)
     if len(unique_id) > MAX_UNIQUE_ID_LENGTH:
         raise BadFrame(
-            FormatViolation(f"UniqueId longer than {MAX_UNIQUE_ID_LENGTH} characters"),
+            RpcFrameworkError(f"UniqueId longer than {MAX_UNIQUE_ID_LENGTH} characters"),
             unique_id,
         )
     if len(data) != 4:
-        raise BadFrame(FormatViolation(f"CALL must have 4 elements, not {len(data)}"), unique_id)
+        raise BadFrame(RpcFrameworkError(f"CALL must have 4 elements, not {len(data)}"), unique_id)
     action, payload = data[2], data[3]
     if not isinstance(action, str) or not action:
-        raise BadFrame(FormatViolation("Action must be a non-empty string"), unique_id)
+        raise BadFrame(RpcFrameworkError("Action must be a non-empty string"), unique_id)
     if payload is None:  # some chargers send null for an empty payload
         payload = {}
     if not isinstance(payload, dict):
@@ -120,10 +137,10 @@ def _call(data: list[Any]) -> Call:
 
 def _call_result(data: list[Any]) -> CallResult:
     if len(data) != 3 or not isinstance(data[1], str):
-        raise BadFrame(FormatViolation("CALLRESULT must be [3, UniqueId, Payload]"), None)
+        raise BadFrame(RpcFrameworkError("CALLRESULT must be [3, UniqueId, Payload]"), None)
     payload = {} if data[2] is None else data[2]
     if not isinstance(payload, dict):
-        raise BadFrame(FormatViolation("CALLRESULT payload must be a JSON object"), None)
+        raise BadFrame(RpcFrameworkError("CALLRESULT payload must be a JSON object"), None)
     return CallResult(data[1], payload)
 
 
@@ -131,7 +148,7 @@ def _call_error(data: list[Any]) -> CallError:
     # Details are required by the spec, but some chargers omit them: accept 4 elements.
     if len(data) not in (4, 5) or not all(isinstance(item, str) for item in data[1:4]):
         raise BadFrame(
-            FormatViolation(
+            RpcFrameworkError(
                 "CALLERROR must be [4, UniqueId, ErrorCode, ErrorDescription, Details]"
             ),
             None,

@@ -24,6 +24,7 @@ from cs.app.recorder import Recorder
 from cs.domain import ids
 from cs.domain.chargebox import ChargeBox
 from cs.domain.command import Command
+from cs.domain.session import ChargingSession
 
 ROUTING_MARGIN = 5.0  # seconds a routed reply may take beyond the holder's own wait
 
@@ -128,6 +129,12 @@ class CommandService:
         arguments = dict(request.arguments)
         if request.operation == "reserve-now":
             arguments["reservation_id"] = await self._reservation_ids.next()
+        elif request.operation == "remote-start-transaction":
+            # OCPP 2.0.1 RequestStartTransaction names the start (remoteStartId, F01); the
+            # reservation sequence gives unique positive 32-bit ids. 1.6 has none.
+            arguments["remote_start_id"] = await self._reservation_ids.next()
+        elif request.operation == "remote-stop-transaction":
+            arguments["station_transaction_id"] = await self._station_transaction(arguments)
         elif request.operation == "send-local-list":
             differential = arguments.get("update_type") == "Differential"
             since = station.local_list_synced_at if differential else None
@@ -136,6 +143,14 @@ class CommandService:
                 request.tenant_id, since
             )
         return arguments
+
+    async def _station_transaction(self, arguments: dict[str, Any]) -> str | None:
+        """The id a 2.0.1 station gave the session to stop (None: a 1.6 or unknown one)."""
+        transaction_id = arguments.get("transaction_id") or arguments.get("session_id")
+        if not isinstance(transaction_id, int):
+            return None
+        session = await self._cache.read(ids.session_id(transaction_id))
+        return session.station_transaction_id if isinstance(session, ChargingSession) else None
 
     async def _record(self, request: CommandRequest, call: OutgoingCall) -> Handle[Command]:
         command = self._cache.add(

@@ -12,14 +12,14 @@ from typing import Any
 
 import pytest
 
-from cs.adapters.ocpp16.commands import COMMANDS, Ocpp16Commands
+from cs.adapters.ocpp16.commands import COMMANDS, catalogue
 from cs.adapters.ocpp16.dialect import validator
 from cs.app.commands import effects as fx
 from cs.app.errors import InvalidCommand, UnsupportedOperation
 from cs.http.operations import OPERATIONS
 
 CHECKS = validator()
-CATALOGUE = Ocpp16Commands(CHECKS)
+CATALOGUE = catalogue(CHECKS)
 
 # What the command use case adds itself (CommandService._complete).
 DECIDED_BY_US: dict[str, dict[str, Any]] = {

@@ -1,0 +1,6 @@
+"""The OCPP 2.0.1 actions a station sends, one handler per module.
+
+Each module holds one handler class (`cs.adapters.ocppj.dialect.ActionHandler`) that
+reads the 2.0.1 payload (already valid for its schema), calls one use case and builds
+the answer payload. `cs.adapters.ocpp201.dialect` routes actions to them.
+"""

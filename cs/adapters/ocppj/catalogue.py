@@ -1,0 +1,82 @@
+"""A version's commands: operations in, CALLs checked against its schemas out.
+
+Shared by the OCPP versions: each gives its table of `Command`s (the action an
+operation is, how its payload is built from the arguments, what an answer means), and
+`Catalogue` builds the CALL, checks it against the version's schema and names the
+field of a bad argument in REST's terms (snake_case).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from cs.adapters.ocppj.casing import snake_path
+from cs.adapters.ocppj.errors import RpcError
+from cs.adapters.ocppj.schemas import PayloadValidator
+from cs.app.commands import effects as fx
+from cs.app.commands.calls import OutgoingCall, Payload
+from cs.app.errors import InvalidCommand, UnsupportedOperation
+
+Arguments = Mapping[str, Any]
+Meaning = Callable[[Payload, Payload], Sequence[fx.Fact]]  # (payload sent, answer) -> facts
+
+
+def nothing(sent: Payload, result: Payload) -> Sequence[fx.Fact]:
+    """An answer that establishes no fact about the station."""
+    return ()
+
+
+@dataclass(frozen=True)
+class Command:
+    """One operation: the action it is, how its payload is built, what answers mean."""
+
+    action: str
+    build: Callable[[Arguments], Payload]
+    meaning: Meaning = nothing
+
+
+class Catalogue:
+    """A `CommandCatalogue` over one version's table of commands.
+
+    `name` and `version` name the version in errors ("OCPP 1.6", its subprotocol
+    "ocpp1.6"); `spell` spells an error code as the version does.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        version: str,
+        commands: Mapping[str, Command],
+        validator: PayloadValidator,
+        spell: Callable[[RpcError], str],
+    ) -> None:
+        self._name = name
+        self._version = version
+        self._commands = commands
+        self._validator = validator
+        self._spell = spell
+
+    def prepare(self, operation: str, arguments: Arguments) -> OutgoingCall:
+        command = self._commands.get(operation)
+        if command is None:
+            raise UnsupportedOperation(
+                f"{self._name} has no operation {operation!r}", version=self._version
+            )
+        payload = command.build(arguments)
+        try:
+            self._validator.check_request(command.action, payload)
+        except RpcError as error:
+            raise self._invalid(error) from None
+        return OutgoingCall(command.action, payload, partial(command.meaning, payload))
+
+    def _invalid(self, error: RpcError) -> InvalidCommand:
+        field = snake_path(str(error.details.get("field", ""))) or "(body)"
+        return InvalidCommand(
+            f"invalid value for: {field}",
+            problems=[
+                {"field": field, "message": str(error.description), "type": self._spell(error)}
+            ],
+        )

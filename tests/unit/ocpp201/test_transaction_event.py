@@ -1,0 +1,125 @@
+"""TransactionEvent (OCPP 2.0.1 Part 2 block E): the station's transaction as one session."""
+
+from __future__ import annotations
+
+from cs.domain import ids
+from cs.domain.session import ChargingSession
+from tests.support.station import EXCHANGED, Node, Station
+from tests.unit.ocpp201.conftest import a_token, an_event, energy
+
+STARTED = "cs.ChargingSession.Started"
+REPORTED = "cs.ChargingSession.MeterValuesReported"
+STOPPED = "cs.ChargingSession.Stopped"
+
+
+def session(node: Node, transaction_id: int = 1) -> ChargingSession:
+    found = node.log.rebuild(ids.session_id(transaction_id))
+    assert isinstance(found, ChargingSession)
+    return found
+
+
+async def test_started_opens_a_session_keeping_the_stations_transaction_id(
+    node: Node, station: Station
+) -> None:
+    await node.register_tag("TAG-1")
+    event = an_event(idToken=a_token(), meterValue=[energy(1200.0)])
+    answer = await station.call("TransactionEvent", event)
+    assert answer[2] == {"idTokenInfo": {"status": "Accepted"}}
+    assert STARTED in node.last_unit()
+    assert REPORTED in node.last_unit()
+    started = session(node)
+    assert (started.station_transaction_id, started.connector_id, started.id_tag) == (
+        "tx-1",
+        1,
+        "TAG-1",
+    )
+    assert (started.meter_start, started.active, started.last_energy_wh) == (1200, True, 1200.0)
+
+
+async def test_updated_adds_meter_values_and_ended_stops_with_the_last_reading(
+    node: Node, station: Station
+) -> None:
+    await station.call("TransactionEvent", an_event(idToken=a_token(), meterValue=[energy(0.0)]))
+    updated = an_event(
+        "Updated", seq_no=1, trigger="MeterValuePeriodic", meterValue=[energy(5.5, unit="kWh")]
+    )
+    assert (await station.call("TransactionEvent", updated))[2] == {}
+    assert node.last_unit() == [EXCHANGED, REPORTED]
+    assert session(node).last_energy_wh == 5500.0
+    ended = an_event(
+        "Ended",
+        seq_no=2,
+        at="2026-11-25T11:00:00Z",
+        trigger="EVDeparted",
+        info={"stoppedReason": "EVDisconnected"},
+        meterValue=[energy(7.25, unit="kWh", multiplier=0)],
+    )
+    await station.call("TransactionEvent", ended)
+    stopped = session(node)
+    assert (stopped.status, stopped.meter_stop) == ("finished", 7250)
+    assert STOPPED in node.last_unit()
+    (stop,) = [e for e in node.last_unit_events() if isinstance(e, ChargingSession.Stopped)]
+    assert (stop.reason, stop.energy_wh, stop.duration_seconds) == ("EVDisconnected", 7250, 3600)
+
+
+async def test_an_end_without_readings_stops_at_the_last_known_one(
+    node: Node, station: Station
+) -> None:
+    await station.call("TransactionEvent", an_event(meterValue=[energy(100.0)]))
+    await station.call(
+        "TransactionEvent", an_event("Updated", seq_no=1, meterValue=[energy(900.0)])
+    )
+    await station.call("TransactionEvent", an_event("Ended", seq_no=2))
+    assert (session(node).meter_start, session(node).meter_stop) == (100, 900)
+
+
+async def test_a_repeated_event_starts_no_second_session(node: Node, station: Station) -> None:
+    for _ in range(2):
+        await station.call("TransactionEvent", an_event(meterValue=[energy(10.0)]))
+    assert node.transaction_ids.issued == [1]
+    assert node.log.topics(STARTED) == [STARTED]
+
+
+async def test_transactions_of_two_stations_with_the_same_id_are_two_sessions(
+    node: Node, station: Station
+) -> None:
+    from tests.unit.ocpp201.conftest import booted
+
+    other = await booted(node, "CP-2")
+    await station.call("TransactionEvent", an_event())
+    await other.call("TransactionEvent", an_event())
+    assert node.transaction_ids.issued == [1, 2]
+    assert session(node, 2).charge_box_id == "CP-2"
+
+
+async def test_an_end_whose_start_never_arrived_still_makes_a_finished_session(
+    node: Node, station: Station
+) -> None:
+    ended = an_event("Ended", "lost-start", 3, evse={"id": 2}, meterValue=[energy(4000.0)])
+    await station.call("TransactionEvent", ended)
+    reconstructed = session(node)
+    assert (reconstructed.status, reconstructed.connector_id) == ("finished", 2)
+    assert reconstructed.station_transaction_id == "lost-start"
+
+
+async def test_nothing_joins_a_transaction_after_ended(node: Node, station: Station) -> None:
+    await station.call("TransactionEvent", an_event())
+    await station.call("TransactionEvent", an_event("Ended", seq_no=1))
+    late = an_event("Updated", seq_no=2, meterValue=[energy(50.0)])
+    assert (await station.call("TransactionEvent", late))[0] == 3
+    assert node.last_unit() == [EXCHANGED, "cs.ChargeBox.MeterValuesReported"]
+    assert session(node).meter_value_reports == 0
+    await station.call("TransactionEvent", an_event("Ended", seq_no=1))
+    assert node.last_unit() == [EXCHANGED, "cs.ChargingSession.StopRepeated"]
+
+
+async def test_a_transaction_started_before_authorization_has_no_tag(
+    node: Node, station: Station
+) -> None:
+    event = an_event(trigger="CablePluggedIn")
+    assert (await station.call("TransactionEvent", event))[2] == {}
+    assert (session(node).id_tag, session(node).active) == ("", True)
+    await node.register_tag("TAG-1")
+    authorized = an_event("Updated", seq_no=1, idToken=a_token())
+    answer = await station.call("TransactionEvent", authorized)
+    assert answer[2] == {"idTokenInfo": {"status": "Accepted"}}
