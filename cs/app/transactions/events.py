@@ -150,7 +150,7 @@ class TransactionEventService:
     ) -> None:
         """Meter values and the end of an event on a session that exists."""
         aggregate = session.aggregate
-        if aggregate.status != "active" and report.event_type != ENDED:
+        if not aggregate.active and report.event_type != ENDED:
             # A transaction is over once Ended (Part 2 E): nothing joins it; the frame and
             # this record on the station keep what was sent.
             ctx.station.aggregate.report_meter_values(
@@ -162,7 +162,7 @@ class TransactionEventService:
                 at=ctx.received_at,
             )
             return
-        if report.meter_values and aggregate.status == "active":
+        if report.meter_values and aggregate.active:
             aggregate.report_meter_values(
                 aggregate.connector_id,
                 report.meter_values,
@@ -183,7 +183,7 @@ class TransactionEventService:
         start_tag: Handle[IdTag] | None,
     ) -> None:
         aggregate = session.aggregate
-        ending = aggregate.status == "active"
+        ending = aggregate.active
         last = aggregate.last_energy_wh
         meter_stop = _energy(report.samples)
         if meter_stop is None:
