@@ -21,6 +21,10 @@ from cs.adapters.eventstore import EventStore
 from cs.adapters.follower import Backoff, PositionConflictError
 from cs.describe import one_line
 
+# Events read and published per batch; the position moves once a whole batch is confirmed,
+# so a relay killed mid-batch has at most this many events published again.
+BATCH_SIZE = 500
+
 log = logging.getLogger(__name__)
 
 
@@ -53,7 +57,7 @@ class OutboxRelay:
         name: str = "amqp",
         ocpp_exchange: str = Exchange.OCPP.value,
         sessions_exchange: str = Exchange.SESSIONS.value,
-        batch_size: int = 500,
+        batch_size: int = BATCH_SIZE,
         poll_interval: float = 0.5,
         linger: float = 0.05,
         lock_poll_interval: float = 1.0,
