@@ -15,6 +15,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from cs.adapters.amqp.command_bus import CommandBus
 from cs.adapters.api_keys import AsyncKeyTable
+from cs.adapters.certificates import FileCertificateAuthority
 from cs.adapters.clock import SystemClock
 from cs.adapters.loader import StoreLoader
 from cs.adapters.ocpp16.dialect import dialect as ocpp16_dialect
@@ -32,6 +33,7 @@ from cs.app.handles import AggregateCache
 from cs.app.nodes import NodeService
 from cs.app.ports import (
     AggregateLoader,
+    CertificateSigner,
     Clock,
     ConnectionDirectory,
     EventWriter,
@@ -72,6 +74,7 @@ class Ports:
     local_lists: LocalListSource
     directory: ConnectionDirectory
     keys: KeyChecker
+    signer: CertificateSigner | None = None  # no CA configured: CSRs are Rejected
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,7 @@ def compose(
     messages = MessageUseCases(
         boots=BootService(clock=clock, heartbeat_interval=settings.heartbeat_interval),
         statuses=StatusService(),
-        reports=StationReports(),
+        reports=StationReports(ports.signer),
         data_transfers=DataTransferService(DataTransferHandlers(data_transfer_handlers)),
         authorizations=AuthorizationService(lookups),
         starts=StartService(lookups, ports.transaction_ids),
@@ -146,6 +149,7 @@ def compose(
         ),
         nodes=NodeService(recorder=recorder, cache=cache, clock=clock),
     )
+    messages.reports.send = use.commands.run  # CertificateSigned after a SignCertificate
     return Core(use, hub, _gate(settings, ports, recorder, registry, hub))
 
 
@@ -212,6 +216,7 @@ def bootstrap(
         local_lists=read_models,
         directory=read_models,
         keys=KeyVerifier(),
+        signer=_certificate_authority(settings),
     )
     core = compose(settings, ports, data_transfer_handlers=data_transfer_handlers)
     return System(
@@ -227,6 +232,14 @@ def bootstrap(
         api_keys=AsyncKeyTable(async_pool),
         async_pool=async_pool,
         command_bus=_command_bus(settings, core.use),
+    )
+
+
+def _certificate_authority(settings: Settings) -> CertificateSigner | None:
+    if settings.ca_cert_file is None or settings.ca_key_file is None:
+        return None
+    return FileCertificateAuthority(
+        settings.ca_cert_file, settings.ca_key_file, days=settings.certificate_days
     )
 
 

@@ -167,6 +167,21 @@ class Settings(BaseSettings):
         description="CA bundle that signs charge box certificates (security profile 3)",
     )
 
+    ca_cert_file: Path | None = Field(
+        default=None,
+        description="certificate authority that signs stations' CSRs (SignCertificate; PEM)",
+    )
+    ca_key_file: Path | None = Field(default=None, description="its private key (PEM)")
+    certificate_days: int = Field(
+        default=365, ge=1, le=3650, description="validity of the certificates cs signs"
+    )
+
+    @model_validator(mode="after")
+    def _ca_complete(self) -> Settings:
+        if (self.ca_cert_file is None) != (self.ca_key_file is None):
+            raise ValueError("CS_CA_CERT_FILE and CS_CA_KEY_FILE go together")
+        return self
+
     @model_validator(mode="after")
     def _tls_complete(self) -> Settings:
         if self.tls_port is not None and (self.tls_cert_file is None or self.tls_key_file is None):

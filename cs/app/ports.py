@@ -150,3 +150,16 @@ class LocalListSource(Protocol):
         ones with `registered` false); rows: id_tag, registered, status, expiry_date,
         parent_id_tag."""
         ...
+
+
+class CertificateRefusedError(ValueError):
+    """A station's certificate signing request that will not be signed (the reason)."""
+
+
+class CertificateSigner(Protocol):
+    """Signs a station's CSR with the operator's certificate authority (A02, A03)."""
+
+    def sign(self, csr_pem: str, charge_box_id: str) -> str:
+        """The PEM chain (station certificate, then the CA's); raises
+        `CertificateRefusedError` for a CSR it must not sign."""
+        ...

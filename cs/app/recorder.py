@@ -14,7 +14,8 @@ the recorder right after the use case returns, in the same step of the event loo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +36,9 @@ class MessageContext:
     `action` is the CALL's action; for an answer to one of our CALLs it is None and
     `response_to` names the action we sent. Use cases put the aggregates they change
     into the message's unit with `save`; nothing else of the unit is theirs to touch.
+    What must wait until the station has our answer (a CALL of ours that follows from
+    it, such as CertificateSigned after SignCertificate) goes in `then`: the protocol
+    adapter starts each, as a task, once the answer is sent.
     """
 
     connection: Handle[Connection]
@@ -45,6 +49,7 @@ class MessageContext:
     action: str | None
     response_to: str | None
     unit: UnitOfWork
+    then: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     @property
     def tenant_id(self) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
-from cs.domain import ids
+from cs.domain import ids, sequencing
 from cs.domain.metering import NEGATIVE_ENERGY, TIMESTAMPS_OUT_OF_ORDER, Sample, summarise
 
 ACTIVE, FINISHED, ABANDONED = "active", "finished", "abandoned"
@@ -42,7 +42,7 @@ class StopData:
     transaction_data: list[dict[str, Any]]
 
 
-class ChargingSession(Aggregate):
+class ChargingSession(sequencing.Sequencing, Aggregate):
     """A charging session identified by its transaction id.
 
     Records the start, every meter value report, and the stop, exactly as sent, and
@@ -54,16 +54,23 @@ class ChargingSession(Aggregate):
 
     TOPIC = "cs.ChargingSession"
     # v2 (snapshots): `station_transaction_id`, None in every v1 session (docs/event-versioning.md)
-    class_version = 2
+    # v3: `last_seq_no`, `missing_seq_nos` (2.0.1 sequencing), None and () before
+    class_version = 3
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         state.setdefault("station_transaction_id", None)
 
-    class Event(Aggregate.Event):
-        """Base of every session event."""
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        state.setdefault("last_seq_no", None)
+        state.setdefault("missing_seq_nos", ())
 
-    class Created(Event, Aggregate.Created):
+    Sequenced = sequencing.Sequenced  # cs.domain.sequencing: one per 2.0.1 TransactionEvent
+
+    Event = sequencing.Event  # the base of every session event
+
+    class Created(sequencing.Event, Aggregate.Created):
         TOPIC = "cs.ChargingSession.Created"
 
     class Started(Created):
@@ -90,7 +97,7 @@ class ChargingSession(Aggregate):
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["station_transaction_id"] = None  # every v1 start was an OCPP 1.6 one
 
-    class MeterValuesReported(Event):
+    class MeterValuesReported(sequencing.Event):
         """Meter values for this transaction, as sent (MeterValues or transactionData)."""
 
         TOPIC = "cs.ChargingSession.MeterValuesReported"
@@ -113,7 +120,7 @@ class ChargingSession(Aggregate):
             session.meter_value_reports += 1
             session.add_flags(self.flags)
 
-    class Stopped(Event):
+    class Stopped(sequencing.Event):
         """The charge point stopped the transaction; energy and duration as computed."""
 
         TOPIC = "cs.ChargingSession.Stopped"
@@ -134,7 +141,7 @@ class ChargingSession(Aggregate):
             session.stopped_at = self.stopped_at
             session.add_flags(self.flags)
 
-    class StopRepeated(Event):
+    class StopRepeated(sequencing.Event):
         """A StopTransaction for a session already stopped (charge points retry stops)."""
 
         TOPIC = "cs.ChargingSession.StopRepeated"
@@ -144,14 +151,14 @@ class ChargingSession(Aggregate):
         connection_id: str | None
         message_id: str | None
 
-    class StartRepeated(Event):
+    class StartRepeated(sequencing.Event):
         """The same StartTransaction again (lost answer); answered with the same id."""
 
         TOPIC = "cs.ChargingSession.StartRepeated"
         connection_id: str | None
         message_id: str | None
 
-    class Abandoned(Event):
+    class Abandoned(sequencing.Event):
         """Closed without a stop, because another session started on its connector."""
 
         TOPIC = "cs.ChargingSession.Abandoned"
@@ -192,6 +199,7 @@ class ChargingSession(Aggregate):
         self.last_sample_at: datetime | None = None
         self.meter_value_reports = 0
         self.flags: tuple[str, ...] = ()
+        self._init_sequencing()
 
     @classmethod
     def start(

@@ -15,7 +15,8 @@ from cs.http import models as m
 from cs.http.endpoint import LIST_ERRORS, Endpoint, box_get
 from cs.http.errors import Handler
 from cs.http.openapi import WAIT
-from cs.http.operations import OPERATIONS, Operation, RemoteStartIn, RemoteStopIn
+from cs.http.operation import Operation
+from cs.http.operations import OPERATIONS, RemoteStartIn, RemoteStopIn
 from cs.http.views import PageQuery
 
 COMMAND_ERRORS = {
@@ -125,6 +126,15 @@ COMMAND_ENDPOINTS: tuple[Endpoint, ...] = (
         commands.configuration,
         "Configuration keys as the box last reported them",
         m.ConfigurationOut,
+    ),
+    Endpoint(
+        "GET",
+        "/charge-boxes/{charge_box_id}/variables",
+        commands.variables,
+        "The OCPP 2.0.1 device model: every variable attribute the box reported or answered",
+        m.VariablesOut,
+        query=commands.VariablesQuery,
+        errors=LIST_ERRORS,
     ),
     box_get(
         "/charge-boxes/{charge_box_id}/reservations",

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Literal
 
 from aiohttp import web
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from cs.app.commands.calls import CommandRequest
 from cs.domain.command import ABORTED, ANSWERED, FAILED, TIMED_OUT
@@ -116,6 +117,29 @@ async def _box_rows(request: web.Request, query: str) -> web.Response:
 async def configuration(request: web.Request) -> web.Response:
     """The box's configuration as its last GetConfiguration/ChangeConfiguration said."""
     return await _box_rows(request, "configuration")
+
+
+class VariablesQuery(BaseModel):
+    """Filters of the device model (each exact; all given must hold)."""
+
+    model_config = ConfigDict(extra="forbid")
+    component: str | None = Field(default=None, max_length=50)
+    variable: str | None = Field(default=None, max_length=50)
+    evse_id: int | None = Field(default=None, ge=0)
+    attribute_type: Literal["Actual", "Target", "MinSet", "MaxSet"] | None = None
+
+
+async def variables(request: web.Request) -> web.Response:
+    """The 2.0.1 device model as the station's reports and answers told it."""
+    query = VariablesQuery.model_validate(dict(request.query))
+    charge_box_id = request.match_info["charge_box_id"]
+    tenant_id = tenant_of(request) or DEFAULT_TENANT
+    if await request.app[REGISTRY].known(tenant_id, charge_box_id) is None:
+        raise NotFoundError(f"charge box {charge_box_id!r} not found", charge_box_id=charge_box_id)
+    rows = await request.app[READ_MODELS].variables(
+        tenant_id, charge_box_id, **query.model_dump(exclude_none=True)
+    )
+    return json_response({"items": rows})
 
 
 async def reservations(request: web.Request) -> web.Response:

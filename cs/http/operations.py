@@ -1,29 +1,27 @@
 """The remote operations REST offers: each one's name, body model and example.
 
-One entry per operation a central system can send (OCPP 1.6 section 5). Bodies keep the
+One entry per operation a central system can send (OCPP 1.6 section 5, OCPP 2.0.1
+Part 2), with the versions that have it (`versions`). One body serves both versions
+where the meaning is shared: the 1.6 names, with 2.0.1's extra fields optional (a field
+the station's version lacks is refused, named, by its schema). Bodies keep the
 original system's names where it had them (`reset {type: "soft"|"hard"}`,
 `unlock-connector {connector_id}`, `get-diagnostics {location}`, `update-firmware
 {location, retrieve_date}`, `change-configuration {key, value}`, `start-session
 {token_id}`, `stop-session {session_id}`). The body is validated here; the station's
 protocol adapter turns it into its version's CALL and checks that against the OCPP
-schema too (`cs.adapters.ocpp16.commands`), so a bad body is refused before anything
-is recorded. `action` names the OCPP 1.6 action, for the documentation.
+schema too (`cs.adapters.ocpp16.commands`, `cs.adapters.ocpp201.commands`), so a bad
+body is refused before anything is recorded. `action` names the OCPP action (1.6's
+where both have it), for the documentation.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, Field, model_validator
 
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class NoBody(Body):
-    """No fields."""
+from cs.http.operation import V16, Body, NoBody, Operation
+from cs.http.operations_201 import OPERATIONS_201
 
 
 class CancelReservationIn(Body):
@@ -41,10 +39,19 @@ class ChangeConfigurationIn(Body):
 
 
 class ClearChargingProfileIn(Body):
+    """2.0.1 spells the station-wide purpose `ChargingStationMaxProfile` (either is taken)."""
+
     id: int | None = None
     connector_id: int | None = Field(default=None, ge=0)
     charging_profile_purpose: (
-        Literal["ChargePointMaxProfile", "TxDefaultProfile", "TxProfile"] | None
+        Literal[
+            "ChargePointMaxProfile",
+            "ChargingStationMaxProfile",
+            "ChargingStationExternalConstraints",
+            "TxDefaultProfile",
+            "TxProfile",
+        ]
+        | None
     ) = None
     stack_level: int | None = Field(default=None, ge=0)
 
@@ -104,10 +111,16 @@ class RemoteStopIn(Body):
 
 
 class ReserveNowIn(Body):
-    connector_id: int = Field(ge=0, description="0: any connector")
+    """For 2.0.1 the connector is the EVSE; `id_token_type` and `connector_type` are 2.0.1's."""
+
+    connector_id: int = Field(ge=0, description="0: any connector (2.0.1: any EVSE)")
     expiry_date: AwareDatetime
-    id_tag: str = Field(min_length=1, max_length=20)
-    parent_id_tag: str | None = Field(default=None, min_length=1, max_length=20)
+    id_tag: str = Field(min_length=1, max_length=36)
+    parent_id_tag: str | None = Field(default=None, min_length=1, max_length=36)
+    id_token_type: str | None = Field(
+        default=None, description="OCPP 2.0.1 IdTokenEnumType (default ISO14443)"
+    )
+    connector_type: str | None = Field(default=None, description="OCPP 2.0.1 only, e.g. cType2")
 
 
 class ResetIn(Body):
@@ -128,6 +141,8 @@ class SetChargingProfileIn(Body):
 
 
 class TriggerMessageIn(Body):
+    """1.6's messages and 2.0.1's (F06); the station's version refuses the other's."""
+
     requested_message: Literal[
         "BootNotification",
         "DiagnosticsStatusNotification",
@@ -135,6 +150,12 @@ class TriggerMessageIn(Body):
         "Heartbeat",
         "MeterValues",
         "StatusNotification",
+        "LogStatusNotification",
+        "SignChargingStationCertificate",
+        "SignV2GCertificate",
+        "SignCombinedCertificate",
+        "TransactionEvent",
+        "PublishFirmwareStatusNotification",
     ]
     connector_id: int | None = Field(default=None, ge=0)
 
@@ -144,26 +165,21 @@ class UnlockConnectorIn(Body):
 
 
 class UpdateFirmwareIn(Body):
+    """`install_date`, `signing_certificate` and `signature` are OCPP 2.0.1's (L01)."""
+
     location: str = Field(min_length=1)
     retrieve_date: AwareDatetime
     retries: int | None = Field(default=None, ge=0)
     retry_interval: int | None = Field(default=None, ge=0)
-
-
-@dataclass(frozen=True)
-class Operation:
-    """A remote operation as REST offers it."""
-
-    name: str
-    action: str
-    body: type[BaseModel]
-    example: dict[str, Any]
-    summary: str
+    install_date: AwareDatetime | None = None
+    signing_certificate: str | None = None
+    signature: str | None = None
 
 
 OPERATIONS: dict[str, Operation] = {
     op.name: op
     for op in (
+        *OPERATIONS_201,
         Operation(
             "cancel-reservation",
             "CancelReservation",
@@ -183,7 +199,8 @@ OPERATIONS: dict[str, Operation] = {
             "ChangeConfiguration",
             ChangeConfigurationIn,
             {"key": "HeartbeatInterval", "value": "120"},
-            "Change one configuration key",
+            "Change one configuration key (1.6; 2.0.1: set-variables)",
+            V16,
         ),
         Operation("clear-cache", "ClearCache", NoBody, {}, "Clear the authorization cache"),
         Operation(
@@ -212,14 +229,15 @@ OPERATIONS: dict[str, Operation] = {
             "GetConfiguration",
             GetConfigurationIn,
             {"key": ["HeartbeatInterval"]},
-            "Read configuration keys (kept as a read model)",
+            "Read configuration keys, kept as a read model (1.6; 2.0.1: get-variables)",
+            V16,
         ),
         Operation(
             "get-diagnostics",
             "GetDiagnostics",
             GetDiagnosticsIn,
             {"location": "ftp://diag.example.com/upload"},
-            "Ask for a diagnostics upload",
+            "Ask for a diagnostics upload (2.0.1: GetLog of a DiagnosticsLog)",
         ),
         Operation(
             "get-local-list-version",

@@ -1,4 +1,4 @@
-"""Every projection, in the order they apply each batch (commands reads charge boxes)."""
+"""Every projection, in the order they apply each batch (some read `rm_charge_boxes`)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from cs.projections.base import Projection
 from cs.projections.charge_boxes import ChargeBoxesProjection
 from cs.projections.commands import CommandsProjection
 from cs.projections.connections import ConnectionsProjection
+from cs.projections.device_model import DeviceModelProjection
 from cs.projections.id_tags import IdTagsProjection
 from cs.projections.sessions import SessionsProjection
 
@@ -18,4 +19,5 @@ def all_projections() -> list[Projection]:
         SessionsProjection(),
         IdTagsProjection(),
         CommandsProjection(),
+        DeviceModelProjection(),
     ]

@@ -334,7 +334,7 @@ class CommandsProjection:
             "command_id = EXCLUDED.command_id",
             (
                 event.connector_id,
-                profile.get("chargingProfileId"),
+                profile.get("chargingProfileId", profile.get("id")),  # 1.6 / 2.0.1 (K01)
                 profile.get("stackLevel"),
                 profile.get("chargingProfilePurpose"),
                 Jsonb(profile),

@@ -14,6 +14,8 @@ import orjson
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
+from cs.projections.device_model import variables_query
+
 
 class AmbiguousChargeBoxError(Exception):
     """A charge box id used by several tenants was asked for without a tenant."""
@@ -310,6 +312,10 @@ class ReadModels:
             "WHERE tenant_id = %s AND charge_box_id = %s ORDER BY key",
             (tenant_id, charge_box_id),
         )
+
+    async def variables(self, tenant_id: str, box_id: str, **filters: Any) -> list[dict[str, Any]]:
+        """The device model rows of a box; `filters` are exact matches on their columns."""
+        return await self._all(*variables_query(tenant_id, box_id, filters))
 
     async def reservations(self, tenant_id: str, charge_box_id: str) -> list[dict[str, Any]]:
         """A box's reservations; an active one past its expiry date shows as expired."""

@@ -8,6 +8,7 @@ from typing import Any
 
 from psycopg import Cursor
 
+from cs.domain import sequencing
 from cs.domain.session import ChargingSession
 from cs.projections.base import topics_of
 
@@ -42,9 +43,13 @@ DDL = (
         repeated_starts integer NOT NULL DEFAULT 0,
         repeated_stops integer NOT NULL DEFAULT 0,
         replaced_by integer,
-        flags text[] NOT NULL DEFAULT '{}'
+        flags text[] NOT NULL DEFAULT '{}',
+        station_transaction_id text
     ) WITH (fillfactor = 70)
     """,
+    # The id an OCPP 2.0.1 station gave its transaction (None: a 1.6 one); tables made
+    # before 2.0.1 get the column, their rows are all 1.6 sessions.
+    "ALTER TABLE rm_sessions ADD COLUMN IF NOT EXISTS station_transaction_id text",
     # Rows are updated with every batch of meter values: room on their page lets the
     # update stay HOT (no new entries in the six indexes). Existing tables get it for
     # new pages.
@@ -110,6 +115,7 @@ class SessionsProjection:
         ChargingSession.StopRepeated,
         ChargingSession.StartRepeated,
         ChargingSession.Abandoned,
+        ChargingSession.Sequenced,
     )
 
     def apply(self, cursor: Cursor[Any], events: Sequence[Any]) -> None:
@@ -151,7 +157,8 @@ class SessionsProjection:
         cursor.execute(
             "INSERT INTO rm_sessions (transaction_id, session_id, tenant_id, charge_box_id, "
             "connector_id, id_tag, id_tag_status, status, reservation_id, meter_start, started_at, "
-            "start_received_at) VALUES (%s, %s, %s, %s, %s, %s, %s, 'active', %s, %s, %s, %s) "
+            "start_received_at, station_transaction_id) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, 'active', %s, %s, %s, %s, %s) "
             "ON CONFLICT (transaction_id) DO NOTHING",
             (
                 event.transaction_id,
@@ -165,6 +172,7 @@ class SessionsProjection:
                 event.meter_start,
                 event.started_at,
                 event.timestamp,
+                event.station_transaction_id,
             ),
         )
 
@@ -196,6 +204,16 @@ class SessionsProjection:
             "UPDATE rm_sessions SET repeated_stops = repeated_stops + 1 WHERE session_id = %s",
             (event.originator_id,),
         )
+
+    @handle.register
+    def _sequenced(self, event: sequencing.Sequenced, cursor: Cursor[Any]) -> None:
+        if event.flags:  # most events add none: nothing to write
+            cursor.execute(
+                "UPDATE rm_sessions SET "
+                "flags = ARRAY(SELECT DISTINCT unnest(flags || %s::text[]) ORDER BY 1) "
+                "WHERE session_id = %s",
+                (event.flags, event.originator_id),
+            )
 
     @handle.register
     def _start_repeated(self, event: ChargingSession.StartRepeated, cursor: Cursor[Any]) -> None:

@@ -62,6 +62,7 @@ def answer(action: str, payload: dict[str, Any], config: dict[str, str]) -> dict
 
 _STATUS_ANSWERS = {
     "CancelReservation": "Accepted",
+    "CertificateSigned": "Accepted",
     "ChangeAvailability": "Accepted",
     "ClearCache": "Accepted",
     "ClearChargingProfile": "Accepted",

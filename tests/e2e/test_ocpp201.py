@@ -132,6 +132,10 @@ async def test_a_2_0_1_station_boots_charges_and_is_billed(start_server: Start) 
         )
         session = sessions["items"][0]
         assert (session["id_tag"], session["connector_id"]) == ("RFID-1", 1)
+        assert (session["station_transaction_id"], session["ocpp_version"]) == (
+            "LIB-TX-1",
+            "ocpp2.0.1",
+        )
         assert (session["meter_start"], session["meter_stop"], session["energy_wh"]) == (
             1000,
             5000,

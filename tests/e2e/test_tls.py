@@ -82,17 +82,33 @@ def tls(pki: Path, client_cert: str | None = None) -> ssl.SSLContext:
     return context
 
 
+# What a station sends first once connected: 2.0.1 refuses all but a boot until Accepted.
+FIRST = {
+    "ocpp1.6": ["Heartbeat", {}],
+    "ocpp2.0.1": [
+        "BootNotification",
+        {"reason": "PowerUp", "chargingStation": {"model": "M", "vendorName": "V"}},
+    ],
+}
+VERSIONS = pytest.mark.parametrize("version", sorted(FIRST))
+
+
 async def handshake(
-    url: str, box: str, context: ssl.SSLContext | None, headers: dict[str, str] | None = None
+    url: str,
+    box: str,
+    context: ssl.SSLContext | None,
+    headers: dict[str, str] | None = None,
+    version: str = "ocpp1.6",
 ) -> tuple[int, Any]:
     async with aiohttp.ClientSession() as session:
         try:
             ws = await session.ws_connect(
-                f"{url}/ocpp/{box}", protocols=("ocpp1.6",), ssl=context or True, headers=headers
+                f"{url}/ocpp/{box}", protocols=(version,), ssl=context or True, headers=headers
             )
         except aiohttp.WSServerHandshakeError as refused:
             return refused.status, refused.message
-        await ws.send_str(json.dumps([2, "1", "Heartbeat", {}]))
+        assert ws.protocol == version
+        await ws.send_str(json.dumps([2, "1", *FIRST[version]]))
         answer = json.loads((await ws.receive(timeout=10)).data)
         await ws.close()
         return 101, answer
@@ -111,25 +127,33 @@ def profiles(server: ServerProcess, box: str) -> list[int]:
     return [s["security_profile"] for s in states if s["charge_box_id"] == box]
 
 
-async def test_profile_2_needs_tls_and_the_password(server: ServerProcess, pki: Path) -> None:
+@VERSIONS
+async def test_profile_2_needs_tls_and_the_password(
+    server: ServerProcess, pki: Path, version: str
+) -> None:
     url = server.tls_url  # type: ignore[attr-defined]
-    status, answer = await handshake(url, "CB-2", tls(pki), basic("CB-2", KEY))
+    status, answer = await handshake(url, "CB-2", tls(pki), basic("CB-2", KEY), version)
     assert status == 101
     assert answer[0] == 3
-    assert (await handshake(url, "CB-2", tls(pki), basic("CB-2", "wrong-key-0000000000")))[0] == 401
-    assert (await handshake(url, "CB-2", tls(pki)))[0] == 401
+    wrong = basic("CB-2", "wrong-key-0000000000")
+    assert (await handshake(url, "CB-2", tls(pki), wrong, version))[0] == 401
+    assert (await handshake(url, "CB-2", tls(pki), None, version))[0] == 401
     ws_url = server.base_url.replace("http", "ws", 1)
-    assert (await handshake(ws_url, "CB-2", None, basic("CB-2", KEY)))[0] == 403  # plain
+    plain = await handshake(ws_url, "CB-2", None, basic("CB-2", KEY), version)
+    assert plain[0] == 403
     assert profiles(server, "CB-2") == [2]
 
 
-async def test_profile_3_needs_the_boxs_own_certificate(server: ServerProcess, pki: Path) -> None:
+@VERSIONS
+async def test_profile_3_needs_the_boxs_own_certificate(
+    server: ServerProcess, pki: Path, version: str
+) -> None:
     url = server.tls_url  # type: ignore[attr-defined]
-    status, answer = await handshake(url, "CB-3", tls(pki, "CB-3"))
+    status, answer = await handshake(url, "CB-3", tls(pki, "CB-3"), None, version)
     assert status == 101
     assert answer[0] == 3
-    assert (await handshake(url, "CB-3", tls(pki, "OTHER")))[0] == 401  # another box's
-    assert (await handshake(url, "CB-3", tls(pki)))[0] == 401  # none
+    assert (await handshake(url, "CB-3", tls(pki, "OTHER"), None, version))[0] == 401  # another's
+    assert (await handshake(url, "CB-3", tls(pki), None, version))[0] == 401  # none
     assert profiles(server, "CB-3") == [3]
 
 

@@ -329,6 +329,8 @@ async def test_a_full_session_arrives_complete_schema_valid_and_in_order(
         "volume": 7.5,
         "user_id": "TAG-1",
         "transaction_id": tx,
+        "station_transaction_id": None,
+        "ocpp_version": "ocpp1.6",
         "meter_start": 1000,
         "meter_stop": 8500,
         "energy_wh": 7500,

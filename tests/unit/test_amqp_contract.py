@@ -225,6 +225,8 @@ def test_a_stopped_session_goes_to_sessions_raw_with_the_original_fields_and_mor
         "volume": 7.5,
         "user_id": "TAG-1",
         "transaction_id": 42,
+        "station_transaction_id": None,
+        "ocpp_version": "ocpp1.6",
         "meter_start": 1000,
         "meter_stop": 8500,
         "energy_wh": 7500,

@@ -298,6 +298,8 @@ def _session_finished(event: ChargingSession.Stopped, lookups: Lookups) -> Outgo
         "user_id": session.id_tag,
         # ... and what billing needs beyond them.
         "transaction_id": session.transaction_id,
+        "station_transaction_id": session.station_transaction_id,
+        "ocpp_version": "ocpp2.0.1" if session.station_transaction_id is not None else "ocpp1.6",
         "meter_start": session.meter_start,
         "meter_stop": event.meter_stop,
         "energy_wh": event.energy_wh,

@@ -19,6 +19,9 @@ from cs.app.commands import effects as fx
 from cs.app.commands.calls import Payload
 from cs.domain.datetimes import format_datetime, parse_datetime
 
+# Ids the use case draws for the 2.0.1 requests of shared operations; 1.6 has no field.
+OURS = frozenset({"request_id"})
+
 
 def _plain(*dates: str) -> Callable[[Arguments], Payload]:
     """snake_case arguments -> camelCase payload; `dates` formatted as OCPP date-times."""
@@ -27,7 +30,7 @@ def _plain(*dates: str) -> Callable[[Arguments], Payload]:
         values = {
             key: format_datetime(parse_datetime(value)) if key in dates else value
             for key, value in arguments.items()
-            if value is not None
+            if value is not None and key not in OURS
         }
         payload: Payload = to_camel(values)
         return payload
@@ -146,6 +149,8 @@ def _profiles_cleared(sent: Payload, result: Payload) -> Sequence[fx.Fact]:
 
 COMMANDS: dict[str, Command] = {
     "cancel-reservation": Command("CancelReservation", _plain(), _cancelled),
+    # Security Whitepaper (A02 and section 3.2): the chain for a station's CSR.
+    "certificate-signed": Command("CertificateSigned", _plain()),
     "change-availability": Command("ChangeAvailability", _plain()),
     "change-configuration": Command("ChangeConfiguration", _plain(), _configuration_changed),
     "clear-cache": Command("ClearCache", _plain()),

@@ -15,11 +15,7 @@ from cs.adapters.ocpp16.actions.diagnostics_status_notification import (
     DiagnosticsStatusNotification,
 )
 from cs.adapters.ocpp16.actions.firmware_status_notification import FirmwareStatusNotification
-from cs.adapters.ocpp16.actions.heartbeat import Heartbeat
-from cs.adapters.ocpp16.actions.log_status_notification import LogStatusNotification
 from cs.adapters.ocpp16.actions.meter_values import MeterValues
-from cs.adapters.ocpp16.actions.security_event_notification import SecurityEventNotification
-from cs.adapters.ocpp16.actions.sign_certificate import SignCertificate
 from cs.adapters.ocpp16.actions.signed_firmware_status_notification import (
     SignedFirmwareStatusNotification,
 )
@@ -29,6 +25,12 @@ from cs.adapters.ocpp16.actions.stop_transaction import StopTransaction
 from cs.adapters.ocpp16.commands import catalogue
 from cs.adapters.ocppj.dialect import ActionHandler, Dialect
 from cs.adapters.ocppj.schemas import PayloadValidator
+from cs.adapters.ocppj.shared_actions import (
+    Heartbeat,
+    LogStatusNotification,
+    SecurityEventNotification,
+    SignCertificate,
+)
 from cs.app.usecases import MessageUseCases
 from cs.domain.chargebox import ChargeBox
 

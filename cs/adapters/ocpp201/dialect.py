@@ -11,17 +11,20 @@ from cs.adapters.ocpp201.actions.authorize import Authorize
 from cs.adapters.ocpp201.actions.boot_notification import BootNotification
 from cs.adapters.ocpp201.actions.data_transfer import DataTransfer
 from cs.adapters.ocpp201.actions.firmware_status_notification import FirmwareStatusNotification
-from cs.adapters.ocpp201.actions.heartbeat import Heartbeat
-from cs.adapters.ocpp201.actions.log_status_notification import LogStatusNotification
 from cs.adapters.ocpp201.actions.meter_values import MeterValues
 from cs.adapters.ocpp201.actions.notifications import ACKNOWLEDGED, Acknowledged
-from cs.adapters.ocpp201.actions.security_event_notification import SecurityEventNotification
-from cs.adapters.ocpp201.actions.sign_certificate import SignCertificate
+from cs.adapters.ocpp201.actions.notify_report import NotifyReport
 from cs.adapters.ocpp201.actions.status_notification import StatusNotification
 from cs.adapters.ocpp201.actions.transaction_event import TransactionEvent
 from cs.adapters.ocpp201.commands import catalogue
 from cs.adapters.ocppj.dialect import ActionHandler, Dialect
 from cs.adapters.ocppj.schemas import PayloadValidator
+from cs.adapters.ocppj.shared_actions import (
+    Heartbeat,
+    LogStatusNotification,
+    SecurityEventNotification,
+    SignCertificate,
+)
 from cs.app.usecases import MessageUseCases
 from cs.domain.chargebox import ChargeBox
 from cs.domain.registration import RegistrationStatus
@@ -57,6 +60,7 @@ def actions(use: MessageUseCases) -> dict[str, ActionHandler]:
         "LogStatusNotification": LogStatusNotification(use.reports),
         "MeterValues": MeterValues(use.meter_values),
         "NotifyEVChargingNeeds": Acknowledged({"status": "Rejected"}),  # no smart charging yet
+        "NotifyReport": NotifyReport(use.reports),
         "SecurityEventNotification": SecurityEventNotification(use.reports),
         "SignCertificate": SignCertificate(use.reports),
         "StatusNotification": StatusNotification(use.statuses),

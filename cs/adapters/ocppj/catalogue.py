@@ -9,7 +9,7 @@ field of a bad argument in REST's terms (snake_case).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -36,6 +36,9 @@ class Command:
     action: str
     build: Callable[[Arguments], Payload]
     meaning: Meaning = nothing
+    # Where the payload names a field otherwise than REST's body (snake_case paths,
+    # longest prefix first applies): so a bad value is named as the operator wrote it.
+    fields: Mapping[str, str] = field(default_factory=dict)
 
 
 class Catalogue:
@@ -69,14 +72,22 @@ class Catalogue:
         try:
             self._validator.check_request(command.action, payload)
         except RpcError as error:
-            raise self._invalid(error) from None
+            raise self._invalid(error, command.fields) from None
         return OutgoingCall(command.action, payload, partial(command.meaning, payload))
 
-    def _invalid(self, error: RpcError) -> InvalidCommand:
-        field = snake_path(str(error.details.get("field", ""))) or "(body)"
+    def _invalid(self, error: RpcError, renamed: Mapping[str, str]) -> InvalidCommand:
+        field = _in_rests_terms(snake_path(str(error.details.get("field", ""))), renamed)
         return InvalidCommand(
             f"invalid value for: {field}",
             problems=[
                 {"field": field, "message": str(error.description), "type": self._spell(error)}
             ],
         )
+
+
+def _in_rests_terms(path: str, renamed: Mapping[str, str]) -> str:
+    """`path` of the payload as REST's body names it ("(body)" for the whole payload)."""
+    for prefix in sorted(renamed, key=len, reverse=True):
+        if path == prefix or path.startswith((f"{prefix}.", f"{prefix}[")):
+            return renamed[prefix] + path[len(prefix) :]
+    return path or "(body)"

@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -170,6 +170,8 @@ class StationConnection:
         self._answered[call.unique_id] = (call.action, call.payload, reply)
         if len(self._answered) > REMEMBERED_REPLIES:
             self._answered.popitem(last=False)
+        for follow_up in ctx.then:  # only now does the station have our answer
+            _start(follow_up, self.charge_box_id)
 
     async def _reply(self, ctx: MessageContext, call: frames.Call) -> str:
         """The answer frame: the handler's CALLRESULT, or the CALLERROR it came to."""
@@ -225,3 +227,20 @@ class StationConnection:
         """The connection is over: every command queued or in flight ends now, aborted."""
         await self._calls.abort(self._queue.drain(), reason)
         await self._queue.wait_stopped()
+
+
+_follow_ups: set[asyncio.Task[None]] = set()  # held until done (the loop keeps weak refs)
+
+
+def _start(follow_up: Callable[[], Awaitable[None]], charge_box_id: str) -> None:
+    """Run what a use case left for after its answer; its failure is logged, not raised."""
+
+    async def run() -> None:
+        try:
+            await follow_up()
+        except Exception:
+            log.exception("%s: follow-up of an answered message failed", charge_box_id)
+
+    task = asyncio.get_running_loop().create_task(run())
+    _follow_ups.add(task)
+    task.add_done_callback(_follow_ups.discard)

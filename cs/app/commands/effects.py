@@ -3,7 +3,7 @@
 The station's protocol version reads its answer into these facts (OCPP 1.6 section 5:
 `cs.adapters.ocpp16.commands`); `apply` records each on the station's aggregate in the
 unit of the answer, so the read models (configuration, reservations, local list,
-charging profiles) follow what the station accepted.
+charging profiles, the 2.0.1 device model) follow what the station accepted.
 """
 
 from __future__ import annotations
@@ -90,6 +90,39 @@ class ProfilesCleared:
     criteria: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class VariableResult:
+    """One device model variable as a GetVariables / SetVariables answer gave it (2.0.1)."""
+
+    component: dict[str, Any]
+    variable: dict[str, Any]
+    attribute_type: str
+    value: str | None
+    status: str
+
+    def as_record(self) -> dict[str, Any]:
+        evse = self.component.get("evse") or {}
+        return {
+            "component": self.component.get("name"),
+            "component_instance": self.component.get("instance"),
+            "evse_id": evse.get("id"),
+            "connector_id": evse.get("connectorId"),
+            "variable": self.variable.get("name"),
+            "variable_instance": self.variable.get("instance"),
+            "attribute_type": self.attribute_type,
+            "value": self.value,
+            "status": self.status,
+        }
+
+
+@dataclass(frozen=True)
+class VariablesAnswered:
+    """The station answered GetVariables (`kind` read) or SetVariables (`kind` set)."""
+
+    kind: str
+    results: list[VariableResult]
+
+
 Fact = (
     ConfigurationRead
     | ConfigurationChanged
@@ -100,6 +133,7 @@ Fact = (
     | LocalListVersionRead
     | ProfileInstalled
     | ProfilesCleared
+    | VariablesAnswered
 )
 
 
@@ -162,6 +196,11 @@ def _cleared(box: ChargeBox, fact: Any, command: Command, at: datetime) -> None:
     box.charging_profiles_cleared(fact.criteria, command_id=str(command.id), at=at)
 
 
+def _variables(box: ChargeBox, fact: Any, command: Command, at: datetime) -> None:
+    results = [result.as_record() for result in fact.results]
+    box.variables_answered(fact.kind, results, command_id=str(command.id), at=at)
+
+
 _APPLY: dict[type[Any], Callable[[ChargeBox, Any, Command, datetime], None]] = {
     ConfigurationRead: _configuration,
     ConfigurationChanged: _changed,
@@ -172,4 +211,5 @@ _APPLY: dict[type[Any], Callable[[ChargeBox, Any, Command, datetime], None]] = {
     LocalListVersionRead: _local_list_version,
     ProfileInstalled: _profile,
     ProfilesCleared: _cleared,
+    VariablesAnswered: _variables,
 }

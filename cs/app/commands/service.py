@@ -29,6 +29,21 @@ from cs.domain.session import ChargingSession
 ROUTING_MARGIN = 5.0  # seconds a routed reply may take beyond the holder's own wait
 
 
+# Operations whose 2.0.1 request carries an id of ours that the station's later reports
+# name (GetBaseReport B07, GetReport B08, GetChargingProfiles K09, UpdateFirmware L01,
+# GetLog N01); drawn from the reservation sequence (unique, positive, 32-bit).
+NEEDS_REQUEST_ID = frozenset(
+    {
+        "get-base-report",
+        "get-report",
+        "get-charging-profiles",
+        "update-firmware",
+        "get-diagnostics",
+        "get-log",
+    }
+)
+
+
 class CommandService:
     """Runs remote operations on charging stations, on whichever node holds them.
 
@@ -129,6 +144,8 @@ class CommandService:
         arguments = dict(request.arguments)
         if request.operation == "reserve-now":
             arguments["reservation_id"] = await self._reservation_ids.next()
+        elif request.operation in NEEDS_REQUEST_ID:
+            arguments["request_id"] = await self._reservation_ids.next()
         elif request.operation == "remote-start-transaction":
             # OCPP 2.0.1 RequestStartTransaction names the start (remoteStartId, F01); the
             # reservation sequence gives unique positive 32-bit ids. 1.6 has none.

@@ -43,6 +43,7 @@ class TransactionEventReport:
     reservation_id: int | None
     meter_values: list[dict[str, Any]]
     samples: Sequence[Sample]
+    offline: bool = False
 
 
 class TransactionEventService:
@@ -53,8 +54,10 @@ class TransactionEventService:
     second one; meter values of Started and Updated join the session; Ended stops it,
     its meter stop the last energy register reading sent (else the last one known);
     events after Ended change nothing but are recorded (on the session for a repeated
-    Ended, on the station otherwise). An idToken is decided like a 1.6 id tag and its
-    answer returned; ending is never refused.
+    Ended, on the station otherwise). An event whose `seqNo` reached us before (a replay
+    after a reconnect) is recorded and answered as before, with no other effect; a
+    skipped number or an `offline` event flags the session (`cs.domain.sequencing`). An
+    idToken is decided like a 1.6 id tag and its answer returned; ending is never refused.
     """
 
     def __init__(self, lookups: SessionLookups, transaction_ids: TransactionIds) -> None:
@@ -84,7 +87,8 @@ class TransactionEventService:
             started_by = session.aggregate.id_tag
             start_tag = await lookups.tag(ctx, started_by) if started_by else None
             info = self._decide(ctx, tag)
-            self._continue(ctx, report, session, start_tag)
+            if _sequenced(ctx, report, session):
+                self._continue(ctx, report, session, start_tag)
         ctx.save(*present(tag), session, ctx.station)
         return info
 
@@ -138,6 +142,7 @@ class TransactionEventService:
         ctx.station.aggregate.start_transaction(report.evse_id, transaction_id, ctx.received_at)
         if tag is not None:
             tag.aggregate.start_transaction(transaction_id, ctx.received_at)
+        _sequenced(ctx, report, session)
         self._continue(ctx, report, session, tag)
         return session
 
@@ -236,3 +241,18 @@ def _energy(samples: Sequence[Sample]) -> int | None:
         if sample.measurand == ENERGY_REGISTER and not sample.phase and sample.number is not None:
             return round(sample.number)
     return None
+
+
+def _sequenced(
+    ctx: MessageContext, report: TransactionEventReport, session: Handle[ChargingSession]
+) -> bool:
+    """Record the event's `seqNo` on the session; False for a replay (nothing else to do)."""
+    return session.aggregate.sequenced(
+        report.seq_no,
+        report.event_type,
+        report.trigger_reason,
+        offline=report.offline,
+        connection_id=ctx.connection_id,
+        message_id=ctx.message_id,
+        at=ctx.received_at,
+    )

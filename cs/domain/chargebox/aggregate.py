@@ -12,6 +12,7 @@ from cs.domain.chargebox import (
     boot,
     charging_profiles,
     configuration,
+    device_model,
     local_list,
     part,
     registration,
@@ -30,6 +31,7 @@ class ChargeBox(
     reservations.Reservations,
     reports.Reports,
     configuration.Configuration,
+    device_model.DeviceModel,
     local_list.LocalList,
     charging_profiles.ChargingProfiles,
     Aggregate,
@@ -48,7 +50,8 @@ class ChargeBox(
     (`RemoteStartAccepted`, `RemoteStartLinked`), reservations (`ReservationMade`,
     `ReservationEnded`), reports (`Reported`, `SecurityEventReported`,
     `CertificateSigningRequested`, `DataTransferred`), configuration
-    (`ConfigurationReported`, `ConfigurationChanged`), local list (`LocalListSent`,
+    (`ConfigurationReported`, `ConfigurationChanged`), the 2.0.1 device model
+    (`DeviceModelReported`, `VariablesAnswered`), local list (`LocalListSent`,
     `LocalListVersionReported`) and charging profiles (`ChargingProfileSet`,
     `ChargingProfilesCleared`).
     """
@@ -87,6 +90,9 @@ class ChargeBox(
 
     ConfigurationReported = configuration.ConfigurationReported
     ConfigurationChanged = configuration.ConfigurationChanged
+
+    DeviceModelReported = device_model.DeviceModelReported
+    VariablesAnswered = device_model.VariablesAnswered
 
     LocalListSent = local_list.LocalListSent
     LocalListVersionReported = local_list.LocalListVersionReported

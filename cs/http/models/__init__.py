@@ -36,6 +36,8 @@ from cs.http.models.commands import (
     ConfigurationOut,
     ReservationOut,
     ReservationsOut,
+    VariableOut,
+    VariablesOut,
 )
 from cs.http.models.connections import ConnectionOut, RpcCallOut, SummaryOut
 from cs.http.models.health import (
@@ -107,5 +109,7 @@ __all__ = [
     "TokenOut",
     "TokenPage",
     "TokenRowOut",
+    "VariableOut",
+    "VariablesOut",
     "WriterStatusOut",
 ]

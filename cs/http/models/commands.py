@@ -102,6 +102,34 @@ class ConfigurationOut(Model):
     items: list[ConfigurationKeyOut]
 
 
+class VariableOut(Model):
+    """One attribute of a device model variable (OCPP 2.0.1 Part 2, 2.52 ReportDataType)."""
+
+    component: str
+    component_instance: str | None
+    evse_id: int | None
+    connector_id: int | None
+    variable: str
+    variable_instance: str | None
+    attribute_type: Literal["Actual", "Target", "MinSet", "MaxSet"] | str
+    value: str | None
+    mutability: str | None = Field(description="ReadOnly, WriteOnly, ReadWrite (from reports)")
+    persistent: bool | None
+    constant: bool | None
+    characteristics: dict[str, Any] | None = Field(
+        description="variableCharacteristics as reported (unit, dataType, limits, valuesList)"
+    )
+    status: str | None = Field(description="the last GetVariables/SetVariables status")
+    source: Literal["report", "read", "set"]
+    request_id: int | None = Field(description="the report (GetBaseReport/GetReport) it came in")
+    updated_at: datetime
+    command_id: str | None
+
+
+class VariablesOut(Model):
+    items: list[VariableOut]
+
+
 class ReservationOut(Model):
     reservation_id: int
     connector_id: int

@@ -25,10 +25,20 @@ def _kwh(row: Row) -> float | None:
     return energy_wh / 1000 if energy_wh is not None else None
 
 
+def _version(row: Row) -> str:
+    return "ocpp2.0.1" if row["station_transaction_id"] is not None else "ocpp1.6"
+
+
 class SessionOut(Model):
     """A charging session; `started_at`/`stopped_at` are the charge point's clock."""
 
-    transaction_id: int
+    transaction_id: int = Field(description="ours (1.6's transactionId; for 2.0.1, beside its own)")
+    station_transaction_id: str | None = Field(
+        description="the id an OCPP 2.0.1 station gave the transaction (None for 1.6)"
+    )
+    ocpp_version: Annotated[Literal["ocpp1.6", "ocpp2.0.1"], Computed(_version)] = Field(
+        description="the OCPP version the transaction was reported in"
+    )
     tenant_id: str
     charge_box_id: str
     connector_id: int

@@ -10,6 +10,7 @@ from tests.unit.ocpp201.conftest import a_token, an_event, energy
 STARTED = "cs.ChargingSession.Started"
 REPORTED = "cs.ChargingSession.MeterValuesReported"
 STOPPED = "cs.ChargingSession.Stopped"
+SEQUENCED = "cs.ChargingSession.Sequenced"
 
 
 def session(node: Node, transaction_id: int = 1) -> ChargingSession:
@@ -44,7 +45,7 @@ async def test_updated_adds_meter_values_and_ended_stops_with_the_last_reading(
         "Updated", seq_no=1, trigger="MeterValuePeriodic", meterValue=[energy(5.5, unit="kWh")]
     )
     assert (await station.call("TransactionEvent", updated))[2] == {}
-    assert node.last_unit() == [EXCHANGED, REPORTED]
+    assert node.last_unit() == [EXCHANGED, SEQUENCED, REPORTED]
     assert session(node).last_energy_wh == 5500.0
     ended = an_event(
         "Ended",
@@ -107,10 +108,10 @@ async def test_nothing_joins_a_transaction_after_ended(node: Node, station: Stat
     await station.call("TransactionEvent", an_event("Ended", seq_no=1))
     late = an_event("Updated", seq_no=2, meterValue=[energy(50.0)])
     assert (await station.call("TransactionEvent", late))[0] == 3
-    assert node.last_unit() == [EXCHANGED, "cs.ChargeBox.MeterValuesReported"]
+    assert node.last_unit() == [EXCHANGED, SEQUENCED, "cs.ChargeBox.MeterValuesReported"]
     assert session(node).meter_value_reports == 0
     await station.call("TransactionEvent", an_event("Ended", seq_no=1))
-    assert node.last_unit() == [EXCHANGED, "cs.ChargingSession.StopRepeated"]
+    assert node.last_unit() == [EXCHANGED, SEQUENCED]  # a replay of Ended: seqNo 1 again
 
 
 async def test_a_transaction_started_before_authorization_has_no_tag(
@@ -123,3 +124,60 @@ async def test_a_transaction_started_before_authorization_has_no_tag(
     authorized = an_event("Updated", seq_no=1, idToken=a_token())
     answer = await station.call("TransactionEvent", authorized)
     assert answer[2] == {"idTokenInfo": {"status": "Accepted"}}
+
+
+# --- seqNo and offline (Part 2 E: the station numbers a transaction's events) ------------
+
+
+async def test_a_replayed_event_is_answered_as_before_and_changes_nothing(
+    node: Node, station: Station
+) -> None:
+    await node.register_tag("TAG-1")
+    await station.call("TransactionEvent", an_event(idToken=a_token(), meterValue=[energy(0.0)]))
+    updated = an_event("Updated", seq_no=1, idToken=a_token(), meterValue=[energy(2000.0)])
+    first = await station.call("TransactionEvent", updated)
+    reports = session(node).meter_value_reports
+    again = await station.call("TransactionEvent", updated)  # its answer was lost
+    assert again[2] == first[2] == {"idTokenInfo": {"status": "Accepted"}}
+    assert session(node).meter_value_reports == reports  # no second effect
+    assert REPORTED not in node.last_unit()
+    (replay,) = [e for e in node.last_unit_events() if isinstance(e, ChargingSession.Sequenced)]
+    assert (replay.seq_no, replay.repeated) == (1, True)
+    await station.call("TransactionEvent", an_event("Ended", seq_no=2, meterValue=[energy(3000.0)]))
+    assert (session(node).status, session(node).meter_stop) == ("finished", 3000)
+
+
+async def test_a_skipped_number_flags_a_gap_and_the_late_event_still_counts(
+    node: Node, station: Station
+) -> None:
+    await station.call("TransactionEvent", an_event(meterValue=[energy(0.0)]))
+    await station.call(
+        "TransactionEvent", an_event("Updated", seq_no=3, meterValue=[energy(3000.0)])
+    )
+    gapped = session(node)
+    assert "seq_no_gap" in gapped.flags
+    assert (gapped.last_seq_no, tuple(gapped.missing_seq_nos)) == (3, (1, 2))
+    late = an_event("Updated", seq_no=2, meterValue=[energy(2000.0)])
+    await station.call("TransactionEvent", late)
+    assert REPORTED in node.last_unit()  # awaited, not a replay
+    assert tuple(session(node).missing_seq_nos) == (1,)
+    await station.call("TransactionEvent", late)
+    assert REPORTED not in node.last_unit()  # now it is one
+
+
+async def test_offline_events_flag_the_session(node: Node, station: Station) -> None:
+    await station.call("TransactionEvent", an_event(meterValue=[energy(0.0)]))
+    assert "offline" not in session(node).flags
+    ended = an_event("Ended", seq_no=1, offline=True, meterValue=[energy(500.0)])
+    await station.call("TransactionEvent", ended)
+    assert "offline" in session(node).flags
+    (noted,) = [
+        e for e in node.log.events() if isinstance(e, ChargingSession.Sequenced) and e.offline
+    ]
+    assert (noted.event_type, noted.trigger_reason) == ("Ended", "Authorized")
+
+
+def test_sequencing_state_survives_a_snapshot_of_an_older_version() -> None:
+    state: dict[str, object] = {"station_transaction_id": "tx"}
+    ChargingSession.upcast_v2_v3(state)
+    assert state == {"station_transaction_id": "tx", "last_seq_no": None, "missing_seq_nos": ()}

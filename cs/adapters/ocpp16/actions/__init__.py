@@ -4,4 +4,6 @@ Each module holds one handler class (`cs.adapters.ocppj.dialect.ActionHandler`) 
 gets, at construction, only the use case it calls. It translates the payload (valid for
 the action's schema, camelCase as sent) into central-system values, calls the use case
 and builds the answer payload. `cs.adapters.ocpp16.dialect` routes actions to them.
+The handlers both versions share (Heartbeat, the security messages) are in
+`cs.adapters.ocppj.shared_actions`.
 """

@@ -1,4 +1,4 @@
-"""Notifications whose frame is their whole record (OCPP 2.0.1 NotifyEvent, NotifyReport, ...).
+"""Notifications whose frame is their whole record (OCPP 2.0.1 NotifyEvent, ...).
 
 Each is durable before its answer like every CALL (the frame is in the log, in the
 charge box's history, on the `ocpp` exchange); no read model is built from them yet.
@@ -17,7 +17,6 @@ ACKNOWLEDGED = (
     "NotifyDisplayMessages",
     "NotifyEvent",
     "NotifyMonitoringReport",
-    "NotifyReport",
     "PublishFirmwareStatusNotification",
     "ReportChargingProfiles",
     "ReservationStatusUpdate",

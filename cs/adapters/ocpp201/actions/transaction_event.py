@@ -39,6 +39,7 @@ class TransactionEvent:
             reservation_id=payload.get("reservationId"),
             meter_values=meter_values,
             samples=samples(meter_values),
+            offline=bool(payload.get("offline", False)),
         )
         answer = await self._transactions.transaction_event(ctx, report)
         return {"idTokenInfo": id_token_info(answer)} if answer is not None else {}

@@ -1,0 +1,242 @@
+"""The OCPP 2.0.1 command catalogue (`cs.adapters.ocpp201.commands`) against REST's table.
+
+Every operation REST offers for 2.0.1 builds, from its documented example, a CALL the
+2.0.1 schema accepts; shared operations take 1.6's body and become 2.0.1's request
+(Part 2); operations 2.0.1 lacks are refused naming the version; answers mean what
+Part 2 says (a reservation held, a profile installed, variables read or set).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from cs.adapters.ocpp201.commands import COMMANDS, catalogue
+from cs.adapters.ocpp201.dialect import validator
+from cs.app.commands import effects as fx
+from cs.app.commands.service import NEEDS_REQUEST_ID
+from cs.app.errors import InvalidCommand, UnsupportedOperation
+from cs.http.operations import OPERATIONS
+
+CHECKS = validator()
+CATALOGUE = catalogue(CHECKS)
+V201_OPERATIONS = sorted(op for op, spec in OPERATIONS.items() if "ocpp2.0.1" in spec.versions)
+
+# A 2.0.1 ChargingProfileType (K01): the schedule is a list and has an id.
+PROFILE_201 = {
+    "id": 1,
+    "stack_level": 0,
+    "charging_profile_purpose": "ChargingStationMaxProfile",
+    "charging_profile_kind": "Absolute",
+    "charging_schedule": [
+        {
+            "id": 1,
+            "charging_rate_unit": "A",
+            "charging_schedule_period": [{"start_period": 0, "limit": 16.0}],
+        }
+    ],
+}
+BODY_OVERRIDES: dict[str, dict[str, Any]] = {
+    "set-charging-profile": {"connector_id": 0, "cs_charging_profiles": PROFILE_201},
+}
+ENTRIES = [
+    {
+        "id_tag": "L-1",
+        "registered": True,
+        "status": "Accepted",
+        "expiry_date": datetime(2027, 1, 1, tzinfo=UTC),
+        "parent_id_tag": "FLEET",
+    },
+    {
+        "id_tag": "L-2",
+        "registered": False,
+        "status": None,
+        "expiry_date": None,
+        "parent_id_tag": None,
+    },
+]
+
+
+def decided_by_us(operation: str) -> dict[str, Any]:
+    """What the command use case adds itself (CommandService._complete)."""
+    if operation in NEEDS_REQUEST_ID:
+        return {"request_id": 41}
+    return {
+        "reserve-now": {"reservation_id": 500},
+        "remote-start-transaction": {"remote_start_id": 7},
+        "remote-stop-transaction": {"station_transaction_id": "TX-9"},
+        "send-local-list": {"list_version": 3, "entries": ENTRIES},
+    }.get(operation, {})
+
+
+def arguments(operation: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    spec = OPERATIONS[operation]
+    given = body if body is not None else BODY_OVERRIDES.get(operation, spec.example)
+    model = spec.body.model_validate(given)
+    return {**model.model_dump(mode="json", exclude_none=True), **decided_by_us(operation)}
+
+
+def test_every_2_0_1_operation_has_a_command_with_rests_action_or_its_2_0_1_name() -> None:
+    assert set(COMMANDS) == set(V201_OPERATIONS)
+    renamed = {
+        "remote-start-transaction": "RequestStartTransaction",
+        "remote-stop-transaction": "RequestStopTransaction",
+        "get-diagnostics": "GetLog",
+    }
+    for operation, command in COMMANDS.items():
+        assert command.action == renamed.get(operation, OPERATIONS[operation].action), operation
+
+
+@pytest.mark.parametrize("operation", V201_OPERATIONS)
+def test_every_operations_example_becomes_a_call_the_2_0_1_schema_accepts(operation: str) -> None:
+    call = CATALOGUE.prepare(operation, arguments(operation))
+    CHECKS.check_request(call.action, call.payload)  # raises if the schema refuses it
+
+
+def test_shared_bodies_become_their_2_0_1_requests() -> None:
+    cases: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
+        (
+            "reserve-now",
+            {"connector_id": 2, "expiry_date": "2026-12-01T12:00:00Z", "id_tag": "T-1"},
+            {
+                "id": 500,
+                "expiryDateTime": "2026-12-01T12:00:00.000Z",
+                "idToken": {"idToken": "T-1", "type": "ISO14443"},
+                "evseId": 2,
+            },
+        ),
+        (
+            "clear-charging-profile",
+            {"connector_id": 1, "charging_profile_purpose": "ChargePointMaxProfile"},
+            {
+                "chargingProfileCriteria": {
+                    "evseId": 1,
+                    "chargingProfilePurpose": "ChargingStationMaxProfile",
+                }
+            },
+        ),
+        (
+            "get-diagnostics",
+            {"location": "ftp://d/up", "start_time": "2026-12-01T00:00:00Z"},
+            {
+                "logType": "DiagnosticsLog",
+                "requestId": 41,
+                "log": {
+                    "remoteLocation": "ftp://d/up",
+                    "oldestTimestamp": "2026-12-01T00:00:00.000Z",
+                },
+            },
+        ),
+        (
+            "update-firmware",
+            {"location": "https://fw/x.bin", "retrieve_date": "2026-12-01T03:00:00Z", "retries": 2},
+            {
+                "requestId": 41,
+                "firmware": {
+                    "location": "https://fw/x.bin",
+                    "retrieveDateTime": "2026-12-01T03:00:00.000Z",
+                },
+                "retries": 2,
+            },
+        ),
+        (
+            "get-composite-schedule",
+            {"connector_id": 1, "duration": 60},
+            {"evseId": 1, "duration": 60},
+        ),
+    ]
+    for operation, body, payload in cases:
+        assert CATALOGUE.prepare(operation, arguments(operation, body)).payload == payload, (
+            operation
+        )
+
+
+def test_a_2_0_1_local_list_carries_id_tokens_and_removes_without_info() -> None:
+    payload = CATALOGUE.prepare("send-local-list", arguments("send-local-list")).payload
+    assert payload == {
+        "versionNumber": 3,
+        "updateType": "Full",
+        "localAuthorizationList": [
+            {
+                "idToken": {"idToken": "L-1", "type": "ISO14443"},
+                "idTokenInfo": {
+                    "status": "Accepted",
+                    "cacheExpiryDateTime": "2027-01-01T00:00:00.000Z",
+                    "groupIdToken": {"idToken": "FLEET", "type": "Central"},
+                },
+            },
+            {"idToken": {"idToken": "L-2", "type": "ISO14443"}},
+        ],
+    }
+    empty = {**arguments("send-local-list"), "entries": []}
+    assert "localAuthorizationList" not in CATALOGUE.prepare("send-local-list", empty).payload
+
+
+def test_a_variable_the_schema_refuses_is_named_in_rests_spelling() -> None:
+    bad = {
+        "set_variable_data": [
+            {"component": {"name": "X" * 51}, "variable": {"name": "V"}, "attribute_value": "1"}
+        ]
+    }
+    with pytest.raises(InvalidCommand) as invalid:
+        CATALOGUE.prepare("set-variables", bad)
+    (problem,) = invalid.value.details["problems"]
+    assert problem["field"].startswith("set_variable_data")
+    assert "component" in problem["field"]
+
+
+def test_1_6_configuration_operations_are_refused_naming_the_version() -> None:
+    for operation in ("change-configuration", "get-configuration"):
+        with pytest.raises(UnsupportedOperation) as unsupported:
+            CATALOGUE.prepare(operation, {"key": ["HeartbeatInterval"]})
+        assert unsupported.value.details == {"version": "ocpp2.0.1"}
+        assert "2.0.1" in str(unsupported.value)
+
+
+def meaning(operation: str, answer: dict[str, Any], body: dict[str, Any] | None = None) -> Any:
+    return CATALOGUE.prepare(operation, arguments(operation, body)).meaning(answer)
+
+
+def test_answers_mean_what_part_2_says() -> None:
+    (reserved,) = meaning("reserve-now", {"status": "Accepted"})
+    assert isinstance(reserved, fx.Reserved)
+    assert (reserved.reservation_id, reserved.connector_id, reserved.id_tag) == (500, 1, "04A2B3C4")
+    assert meaning("reserve-now", {"status": "Occupied"}) == []
+    (installed,) = meaning("set-charging-profile", {"status": "Accepted"})
+    assert isinstance(installed, fx.ProfileInstalled)
+    assert installed.profile["id"] == 1
+    (sent,) = meaning("send-local-list", {"status": "VersionMismatch"})
+    assert isinstance(sent, fx.LocalListSent)
+    assert sent.status == "VersionMismatch"
+    (read,) = meaning(
+        "get-variables",
+        {
+            "getVariableResult": [
+                {
+                    "attributeStatus": "Accepted",
+                    "attributeValue": "300",
+                    "component": {"name": "OCPPCommCtrlr"},
+                    "variable": {"name": "HeartbeatInterval"},
+                }
+            ]
+        },
+    )
+    assert isinstance(read, fx.VariablesAnswered)
+    assert read.kind == "read"
+    assert read.results[0].as_record()["value"] == "300"
+    (written,) = meaning(
+        "set-variables",
+        {
+            "setVariableResult": [
+                {
+                    "attributeStatus": "RebootRequired",
+                    "component": {"name": "OCPPCommCtrlr"},
+                    "variable": {"name": "HeartbeatInterval"},
+                }
+            ]
+        },
+    )
+    assert isinstance(written, fx.VariablesAnswered)
+    assert (written.results[0].value, written.results[0].status) == ("120", "RebootRequired")
