@@ -59,6 +59,12 @@ class UnsupportedOperation(CommandError):
     code = "unsupported_operation"
 
 
+class StationPending(CommandError):
+    """The station's boot is Pending: only provisioning may be sent to it (`allowed`)."""
+
+    code = "station_pending"
+
+
 class StationUnreachable(CommandError):
     """The node holding the station's connection cannot be reached now."""
 
@@ -79,6 +85,7 @@ _BY_CODE: dict[str, type[CommandError]] = {
         CommandQueueFull,
         InvalidCommand,
         UnsupportedOperation,
+        StationPending,
         StationUnreachable,
         NoReply,
     )

@@ -10,6 +10,11 @@ from typing import Any
 from eventsourcing.domain import Aggregate
 
 from cs.domain import ids, sequencing
+from cs.domain.start_key import StartKey
+
+# Imported with the session so that every process that reads sessions has the claims'
+# event topics registered too (they lived in this module until it grew too long).
+__all__ = ["ChargingSession", "StartData", "StartKey", "StopData"]
 from cs.domain.metering import NEGATIVE_ENERGY, TIMESTAMPS_OUT_OF_ORDER, Sample, summarise
 
 ACTIVE, FINISHED, ABANDONED = "active", "finished", "abandoned"
@@ -157,6 +162,19 @@ class ChargingSession(sequencing.Sequencing, Aggregate):
         TOPIC = "cs.ChargingSession.StartRepeated"
         connection_id: str | None
         message_id: str | None
+
+    class Authorized(sequencing.Event):
+        """The tag of a transaction that started without one (OCPP 2.0.1 E02: plugged in
+        first, authorized after); it is the session's tag from now on."""
+
+        TOPIC = "cs.ChargingSession.Authorized"
+        id_tag: str
+        id_tag_status: str
+        connection_id: str | None
+        message_id: str | None
+
+        def apply(self, session: ChargingSession) -> None:
+            session.id_tag = self.id_tag
 
     class Abandoned(sequencing.Event):
         """Closed without a stop, because another session started on its connector."""
@@ -325,57 +343,28 @@ class ChargingSession(sequencing.Sequencing, Aggregate):
             self.StartRepeated, timestamp=at, connection_id=connection_id, message_id=message_id
         )
 
+    def authorize(
+        self,
+        id_tag: str,
+        id_tag_status: str,
+        *,
+        connection_id: str | None,
+        message_id: str | None,
+        at: datetime,
+    ) -> bool:
+        """Take `id_tag` as the tag of a session that has none; False if it has one."""
+        if self.id_tag:
+            return False
+        self.trigger_event(
+            self.Authorized,
+            timestamp=at,
+            id_tag=id_tag,
+            id_tag_status=id_tag_status,
+            connection_id=connection_id,
+            message_id=message_id,
+        )
+        return True
+
     def abandon(self, replaced_by: int, at: datetime) -> None:
         if self.status == ACTIVE:
             self.trigger_event(self.Abandoned, timestamp=at, replaced_by=replaced_by)
-
-
-class StartKey(Aggregate):
-    """Claims one StartTransaction's content (box, connector, tag, timestamp, meterStart).
-
-    Saved with the session it started; a second StartTransaction with the same content
-    finds it and gets the same transaction id instead of a second session.
-    """
-
-    TOPIC = "cs.StartKey"
-
-    class Event(Aggregate.Event):
-        """Base of every start key event."""
-
-    class Created(Event, Aggregate.Created):
-        TOPIC = "cs.StartKey.Created"
-
-    class Claimed(Created):
-        TOPIC = "cs.StartKey.Claimed"
-        key: str
-        transaction_id: int
-        id_tag_status: str
-
-    def __init__(self, key: str, transaction_id: int, id_tag_status: str) -> None:
-        self.key = key
-        self.transaction_id = transaction_id
-        self.id_tag_status = id_tag_status
-
-    @staticmethod
-    def key_of(data: StartData, raw_timestamp: str) -> str:
-        return "|".join(
-            (
-                data.tenant_id,
-                data.charge_box_id,
-                str(data.connector_id),
-                ids.normalise_id_tag(data.id_tag),
-                raw_timestamp,
-                str(data.meter_start),
-            )
-        )
-
-    @classmethod
-    def claim(cls, key: str, transaction_id: int, id_tag_status: str, at: datetime) -> StartKey:
-        return cls._create(
-            cls.Claimed,
-            id=ids.start_key_id(key),
-            timestamp=at,
-            key=key,
-            transaction_id=transaction_id,
-            id_tag_status=id_tag_status,
-        )

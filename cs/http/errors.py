@@ -97,6 +97,7 @@ _COMMAND_ERRORS: dict[type[app_errors.CommandError], tuple[int, str | None]] = {
     app_errors.CommandQueueFull: (503, "30"),
     app_errors.InvalidCommand: (422, None),
     app_errors.UnsupportedOperation: (422, None),
+    app_errors.StationPending: (409, None),
     app_errors.StationUnreachable: (503, None),
     app_errors.NoReply: (504, None),
 }

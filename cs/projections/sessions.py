@@ -116,6 +116,7 @@ class SessionsProjection:
         ChargingSession.StartRepeated,
         ChargingSession.Abandoned,
         ChargingSession.Sequenced,
+        ChargingSession.Authorized,
     )
 
     def apply(self, cursor: Cursor[Any], events: Sequence[Any]) -> None:
@@ -214,6 +215,13 @@ class SessionsProjection:
                 "WHERE session_id = %s",
                 (event.flags, event.originator_id),
             )
+
+    @handle.register
+    def _authorized(self, event: ChargingSession.Authorized, cursor: Cursor[Any]) -> None:
+        cursor.execute(
+            "UPDATE rm_sessions SET id_tag = %s, id_tag_status = %s WHERE session_id = %s",
+            (event.id_tag, event.id_tag_status, event.originator_id),
+        )
 
     @handle.register
     def _start_repeated(self, event: ChargingSession.StartRepeated, cursor: Cursor[Any]) -> None:

@@ -169,3 +169,37 @@ async def test_commands_to_a_2_0_1_station_return_its_answer_or_name_its_version
         )
         assert status == 422, refused
         assert "2.0.1" in str(refused)
+
+
+async def test_a_session_plugged_in_first_is_billed_to_the_driver_who_authorized(
+    start_server: Start,
+) -> None:
+    server = start_server()
+    await rest(server, "PUT", "/tokens/LATE-1", {"status": "Accepted"})
+    station = LibraryChargePoint(server.base_url, "V2-3", kind=ChargePoint, protocols=BOTH)
+    async with station as cp:
+        boot = call.BootNotification(
+            charging_station={"model": "M", "vendor_name": "V"}, reason="PowerUp"
+        )
+        await cp.call(boot)
+        at = "2026-12-07T12:00:00Z"
+        plugged = an_event(
+            "Started", 0, at, trigger="CablePluggedIn", evse={"id": 1, "connector_id": 1}
+        )
+        await cp.call(plugged)
+        token = {"id_token": "LATE-1", "type": "ISO14443"}
+        authorized = await cp.call(an_event("Updated", 1, at, trigger="Authorized", id_token=token))
+        assert authorized.id_token_info["status"] == "Accepted"
+        await cp.call(an_event("Ended", 2, at, trigger="EVDeparted", meter_value=meter(900.0, at)))
+
+        def tagged(result: tuple[int, Any]) -> bool:
+            items = result[1]["items"]
+            return bool(items) and items[0]["status"] == "finished"
+
+        _, sessions = await eventually(
+            lambda: rest(server, "GET", "/sessions?charge_box_id=V2-3"), tagged, what="session"
+        )
+        assert (sessions["items"][0]["id_tag"], sessions["items"][0]["id_tag_status"]) == (
+            "LATE-1",
+            "Accepted",
+        )

@@ -3,7 +3,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from cs.domain import ids, metering
-from cs.domain.session import ChargingSession, StartData, StartKey, StopData
+from cs.domain.session import ChargingSession, StartData, StopData
+from cs.domain.start_key import StartKey
 
 AT = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 START = StartData("t", "CP", 1, "TAG", 1000, AT, None)

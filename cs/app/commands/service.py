@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 from cs.app.commands.calls import CommandRequest, OutgoingCall
 from cs.app.commands.job import CommandJob
 from cs.app.commands.view import CommandView
-from cs.app.errors import CommandQueueFull, StationNotConnected, StationNotFound
+from cs.app.errors import CommandQueueFull, StationNotConnected, StationNotFound, StationPending
 from cs.app.handles import AggregateCache, Handle, get_typed
 from cs.app.ports import (
     Clock,
@@ -24,6 +24,7 @@ from cs.app.recorder import Recorder
 from cs.domain import ids
 from cs.domain.chargebox import ChargeBox
 from cs.domain.command import Command
+from cs.domain.registration import RegistrationStatus
 from cs.domain.session import ChargingSession
 
 ROUTING_MARGIN = 5.0  # seconds a routed reply may take beyond the holder's own wait
@@ -40,6 +41,30 @@ NEEDS_REQUEST_ID = frozenset(
         "update-firmware",
         "get-diagnostics",
         "get-log",
+    }
+)
+
+
+# What may go to a station whose boot is Pending: what provisioning needs (OCPP 1.6
+# section 4.2: the central system may retrieve or change configuration, a remote start
+# or stop is not allowed; 2.0.1 B02.FR.05: while Pending the CSMS sends only what
+# configures the station, nothing that starts a transaction).
+PROVISIONING = frozenset(
+    {
+        "get-configuration",
+        "change-configuration",
+        "get-variables",
+        "set-variables",
+        "get-base-report",
+        "get-report",
+        "trigger-message",
+        "reset",
+        "set-network-profile",
+        "certificate-signed",
+        "install-certificate",
+        "get-installed-certificate-ids",
+        "delete-certificate",
+        "data-transfer",
     }
 )
 
@@ -109,6 +134,15 @@ class CommandService:
 
     async def _run_on(self, link: StationLink, request: CommandRequest, wait: bool) -> CommandView:
         station = await self._station(request)
+        if (
+            station.registration_status == RegistrationStatus.PENDING
+            and request.operation not in PROVISIONING
+        ):
+            raise StationPending(
+                f"charge box {request.charge_box_id!r} is Pending: only provisioning is sent "
+                "until its boot is Accepted",
+                allowed=sorted(PROVISIONING),
+            )
         call = link.prepare(request.operation, await self._complete(request, station))
         try:
             link.reserve()

@@ -23,7 +23,8 @@ from cs.domain.authorization import IdTagInfo
 from cs.domain.command import Command
 from cs.domain.idtag import IdTag
 from cs.domain.metering import ENERGY_REGISTER, Sample
-from cs.domain.session import ChargingSession, StartData, StartKey, StopData
+from cs.domain.session import ChargingSession, StartData, StopData
+from cs.domain.start_key import StartKey
 
 STARTED, UPDATED, ENDED = "Started", "Updated", "Ended"
 
@@ -87,6 +88,8 @@ class TransactionEventService:
             started_by = session.aggregate.id_tag
             start_tag = await lookups.tag(ctx, started_by) if started_by else None
             info = self._decide(ctx, tag)
+            if tag is not None and info is not None and not started_by:
+                start_tag = _authorized_late(ctx, session, tag, info, report.id_token or "")
             if _sequenced(ctx, report, session):
                 self._continue(ctx, report, session, start_tag)
         ctx.save(*present(tag), session, ctx.station)
@@ -256,3 +259,25 @@ def _sequenced(
         message_id=ctx.message_id,
         at=ctx.received_at,
     )
+
+
+def _authorized_late(
+    ctx: MessageContext,
+    session: Handle[ChargingSession],
+    tag: Handle[IdTag],
+    info: IdTagInfo,
+    id_token: str,
+) -> Handle[IdTag] | None:
+    """A transaction that started untagged (E02) is the first idToken's from now on: its
+    tag is the session's (billing's `user_id`), and the tag has the transaction running."""
+    aggregate = session.aggregate
+    if not aggregate.active or not aggregate.authorize(
+        id_token,
+        info.status.value,
+        connection_id=ctx.connection_id,
+        message_id=ctx.message_id,
+        at=ctx.received_at,
+    ):
+        return None
+    tag.aggregate.start_transaction(aggregate.transaction_id, ctx.received_at)
+    return tag

@@ -14,7 +14,8 @@ from cs.domain.authorization import AuthorizationStatus, IdTagInfo
 from cs.domain.chargebox import ChargeBox
 from cs.domain.command import Command
 from cs.domain.idtag import IdTag
-from cs.domain.session import ChargingSession, StartData, StartKey
+from cs.domain.session import ChargingSession, StartData
+from cs.domain.start_key import StartKey
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from cs.app.errors import InvalidCommand, UnsupportedOperation
+from cs.app.errors import InvalidCommand, StationPending, UnsupportedOperation
 from cs.domain import ids
 from cs.domain.command import Command
+from cs.domain.registration import RegistrationStatus
+from tests.support.builders import a_boot_notification
 from tests.support.station import Node, Reply, Station
-from tests.unit.ocpp201.conftest import a_token, an_event
+from tests.unit.ocpp201.conftest import a_boot, a_token, an_event
 
 ACCEPTED = Reply(result={"status": "Accepted"})
 
@@ -103,3 +105,21 @@ async def test_a_remote_stop_names_the_stations_transaction(node: Node, station:
     assert station.calls[0].payload == {"transactionId": "AB-77"}
     with pytest.raises(InvalidCommand):
         await node.command("CP-1", "remote-stop-transaction", {"transaction_id": 99})
+
+
+@pytest.mark.parametrize("subprotocol", ["ocpp1.6", "ocpp2.0.1"])
+async def test_a_pending_station_is_sent_provisioning_only(node: Node, subprotocol: str) -> None:
+    await node.register("CP-P", RegistrationStatus.PENDING)
+    station = await node.connect("CP-P", subprotocol=subprotocol)
+    boot = a_boot() if subprotocol == "ocpp2.0.1" else a_boot_notification()
+    assert (await station.call("BootNotification", boot))[2]["status"] == "Pending"
+    start = {"id_tag": "TAG-1", "connector_id": 1}
+    with pytest.raises(StationPending) as refused:  # B02.FR.05, 1.6 section 4.2
+        await node.command("CP-P", "remote-start-transaction", start)
+    assert "trigger-message" in refused.value.details["allowed"]
+    assert station.calls == []  # nothing sent, nothing recorded
+    assert node.log.topics("cs.Command.") == []
+    station.answer("TriggerMessage", ACCEPTED)
+    trigger = {"requested_message": "BootNotification"}
+    view = await node.command("CP-P", "trigger-message", trigger)
+    assert view.status == "answered"  # provisioning goes through

@@ -114,16 +114,22 @@ async def test_nothing_joins_a_transaction_after_ended(node: Node, station: Stat
     assert node.last_unit() == [EXCHANGED, SEQUENCED]  # a replay of Ended: seqNo 1 again
 
 
-async def test_a_transaction_started_before_authorization_has_no_tag(
+async def test_a_transaction_started_before_authorization_takes_its_first_tag(
     node: Node, station: Station
 ) -> None:
     event = an_event(trigger="CablePluggedIn")
     assert (await station.call("TransactionEvent", event))[2] == {}
     assert (session(node).id_tag, session(node).active) == ("", True)
     await node.register_tag("TAG-1")
-    authorized = an_event("Updated", seq_no=1, idToken=a_token())
+    authorized = an_event("Updated", seq_no=1, trigger="Authorized", idToken=a_token())
     answer = await station.call("TransactionEvent", authorized)
     assert answer[2] == {"idTokenInfo": {"status": "Accepted"}}
+    assert session(node).id_tag == "TAG-1"  # billed to the driver who authorized (E02)
+    assert "cs.ChargingSession.Authorized" in node.last_unit()
+    other = an_event("Updated", seq_no=2, idToken=a_token("TAG-2"))
+    await station.call("TransactionEvent", other)
+    assert session(node).id_tag == "TAG-1"  # a later token does not take it over
+    assert "cs.ChargingSession.Authorized" not in node.last_unit()
 
 
 # --- seqNo and offline (Part 2 E: the station numbers a transaction's events) ------------
