@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
@@ -105,12 +105,12 @@ async def list_commands(request: web.Request) -> web.Response:
     return json_response({"items": items, "next_cursor": next_cursor})
 
 
-async def _box_rows(request: web.Request, query: str) -> web.Response:
+async def _box_rows(request: web.Request, query: str, **filters: Any) -> web.Response:
     charge_box_id = request.match_info["charge_box_id"]
     tenant_id = tenant_of(request) or DEFAULT_TENANT
     if await request.app[REGISTRY].known(tenant_id, charge_box_id) is None:
         raise NotFoundError(f"charge box {charge_box_id!r} not found", charge_box_id=charge_box_id)
-    rows = await getattr(request.app[READ_MODELS], query)(tenant_id, charge_box_id)
+    rows = await getattr(request.app[READ_MODELS], query)(tenant_id, charge_box_id, **filters)
     return json_response({"items": rows})
 
 
@@ -132,14 +132,7 @@ class VariablesQuery(BaseModel):
 async def variables(request: web.Request) -> web.Response:
     """The 2.0.1 device model as the station's reports and answers told it."""
     query = VariablesQuery.model_validate(dict(request.query))
-    charge_box_id = request.match_info["charge_box_id"]
-    tenant_id = tenant_of(request) or DEFAULT_TENANT
-    if await request.app[REGISTRY].known(tenant_id, charge_box_id) is None:
-        raise NotFoundError(f"charge box {charge_box_id!r} not found", charge_box_id=charge_box_id)
-    rows = await request.app[READ_MODELS].variables(
-        tenant_id, charge_box_id, **query.model_dump(exclude_none=True)
-    )
-    return json_response({"items": rows})
+    return await _box_rows(request, "variables", **query.model_dump(exclude_none=True))
 
 
 async def reservations(request: web.Request) -> web.Response:

@@ -168,7 +168,8 @@ async def rest(server: ServerProcess, method: str, path: str, body: Any = None) 
         return response.status, await response.json()
 
 
-async def booted(server: ServerProcess, box: str) -> LibraryChargePoint:
+def a_station(server: ServerProcess, box: str) -> LibraryChargePoint:
+    """A 2.0.1 `Station` for `box` (connects, and boots, in the test)."""
     return LibraryChargePoint(server.base_url, box, kind=Station, protocols=("ocpp2.0.1",))
 
 
@@ -182,7 +183,7 @@ async def test_the_device_model_is_assembled_from_report_parts_and_follows_answe
     start_server: Start,
 ) -> None:
     server = start_server()
-    async with await booted(server, "DM-1") as cp:
+    async with a_station(server, "DM-1") as cp:
         cp.requests = {}
         boot = call.BootNotification(
             charging_station={"model": "M", "vendor_name": "V"}, reason="PowerUp"
@@ -258,7 +259,7 @@ async def test_every_2_0_1_command_reaches_the_station_as_its_request(start_serv
         return any(item["id_tag"] == "LIST-1" for item in result[1]["items"])
 
     await eventually(lambda: rest(server, "GET", "/tokens"), listed, what="token projected")
-    async with await booted(server, "CMD-1") as cp:
+    async with a_station(server, "CMD-1") as cp:
         cp.requests = {}
         boot = call.BootNotification(
             charging_station={"model": "M", "vendor_name": "V"}, reason="PowerUp"

@@ -276,24 +276,43 @@ def _profiles_cleared(sent: Payload, result: Payload) -> Sequence[fx.Fact]:
     return [fx.ProfilesCleared(criteria)]
 
 
+def _variable_of(item: Payload) -> tuple[Any, ...]:
+    """What names a variable attribute in a request or a result (component, its EVSE,
+    variable, attribute type): results need not come in the order asked (B05, B06)."""
+    component = item.get("component") or {}
+    variable = item.get("variable") or {}
+    evse = component.get("evse") or {}
+    return (
+        component.get("name"),
+        component.get("instance"),
+        evse.get("id"),
+        evse.get("connectorId"),
+        variable.get("name"),
+        variable.get("instance"),
+        item.get("attributeType") or "Actual",
+    )
+
+
 def _variables(kind: str) -> Any:
-    """GetVariables / SetVariables results (B06, B05) paired with what was asked."""
+    """GetVariables / SetVariables results (B06, B05): a set result's value is the one
+    asked for that same variable attribute."""
 
     def meaning(sent: Payload, result: Payload) -> Sequence[fx.Fact]:
         key = "getVariableResult" if kind == "read" else "setVariableResult"
-        asked = sent.get("getVariableData" if kind == "read" else "setVariableData") or []
+        asked = {
+            _variable_of(item): item.get("attributeValue")
+            for item in sent.get("getVariableData" if kind == "read" else "setVariableData") or []
+        }
         results = []
-        for index, item in enumerate(result.get(key) or []):
-            status = str(item.get("attributeStatus"))
-            wanted = asked[index] if index < len(asked) else {}
-            value = item.get("attributeValue") if kind == "read" else wanted.get("attributeValue")
+        for item in result.get(key) or []:
+            value = item.get("attributeValue") if kind == "read" else asked.get(_variable_of(item))
             results.append(
                 fx.VariableResult(
                     component=dict(item.get("component") or {}),
                     variable=dict(item.get("variable") or {}),
                     attribute_type=str(item.get("attributeType") or "Actual"),
                     value=None if value is None else str(value),
-                    status=status,
+                    status=str(item.get("attributeStatus")),
                 )
             )
         return [fx.VariablesAnswered(kind, results)] if results else []

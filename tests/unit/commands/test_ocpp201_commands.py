@@ -240,3 +240,19 @@ def test_answers_mean_what_part_2_says() -> None:
     )
     assert isinstance(written, fx.VariablesAnswered)
     assert (written.results[0].value, written.results[0].status) == ("120", "RebootRequired")
+
+
+def test_set_results_in_another_order_keep_each_variables_own_value() -> None:
+    body = {
+        "set_variable_data": [
+            {"component": {"name": "C"}, "variable": {"name": "A"}, "attribute_value": "1"},
+            {"component": {"name": "C"}, "variable": {"name": "B"}, "attribute_value": "2"},
+        ]
+    }
+    accepted = [
+        {"attributeStatus": "Accepted", "component": {"name": "C"}, "variable": {"name": name}}
+        for name in ("B", "A")  # the station answers in its own order
+    ]
+    (written,) = meaning("set-variables", {"setVariableResult": accepted}, body)
+    values = {r.variable["name"]: r.value for r in written.results}
+    assert values == {"A": "1", "B": "2"}
