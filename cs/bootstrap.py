@@ -7,6 +7,7 @@ builds the real adapters and composes a `System` from them.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +23,7 @@ from cs.adapters.ocpp16.dialect import dialect as ocpp16_dialect
 from cs.adapters.ocpp201.dialect import dialect as ocpp201_dialect
 from cs.adapters.ocppj.connection import ConnectionSettings
 from cs.adapters.ocppj.hub import StationHub
-from cs.adapters.passwords import KeyVerifier
+from cs.adapters.passwords import KeyVerifier, hash_key
 from cs.adapters.storage import SESSION, open_storage
 from cs.adapters.transaction_ids import SequenceIds
 from cs.adapters.writer import GroupCommitWriter
@@ -145,12 +146,17 @@ def compose(
             reservation_ids=ports.reservation_ids,
             local_lists=ports.local_lists,
             directory=ports.directory,
+            hash_key=_hash_key,
             call_timeout=settings.call_timeout,
         ),
         nodes=NodeService(recorder=recorder, cache=cache, clock=clock),
     )
     messages.reports.send = use.commands.run  # CertificateSigned after a SignCertificate
     return Core(use, hub, _gate(settings, ports, recorder, registry, hub))
+
+
+async def _hash_key(key: str) -> str:
+    return await asyncio.to_thread(hash_key, key)  # scrypt: not on the event loop
 
 
 def _gate(

@@ -163,3 +163,9 @@ class CertificateSigner(Protocol):
         """The PEM chain (station certificate, then the CA's); raises
         `CertificateRefusedError` for a CSR it must not sign."""
         ...
+
+
+class KeyHasher(Protocol):
+    """Hashes a station password for storage (salted, slow; off the event loop)."""
+
+    async def __call__(self, key: str) -> str: ...

@@ -95,6 +95,16 @@ class Command(Aggregate):
             command.status = ABORTED
             command.error = {"code": "aborted", "description": self.reason, "details": {}}
 
+    class KeyOffered(Event):
+        """The command sets the station's password; `password_hash` is its salted slow
+        hash (the payload holds the password redacted), stored once the station accepts."""
+
+        TOPIC = "cs.Command.KeyOffered"
+        password_hash: str
+
+        def apply(self, command: Command) -> None:
+            command.password_hash = self.password_hash
+
     class SessionLinked(Event):
         """The session a RemoteStartTransaction led to."""
 
@@ -126,6 +136,7 @@ class Command(Aggregate):
         self.result: dict[str, Any] | None = None
         self.error: dict[str, Any] | None = None
         self.transaction_id: int | None = None
+        self.password_hash: str | None = None
 
     @classmethod
     def request(
@@ -153,6 +164,10 @@ class Command(Aggregate):
             requested_by=requested_by,
             node=node,
         )
+
+    def offer_key(self, password_hash: str, at: datetime) -> None:
+        """Keep the hash of the password this command sets (before it is sent)."""
+        self.trigger_event(self.KeyOffered, timestamp=at, password_hash=password_hash)
 
     @property
     def finished(self) -> bool:

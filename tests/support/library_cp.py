@@ -7,11 +7,17 @@ Speaks OCPP 1.6 (`ocpp.v16.ChargePoint`) or, given another class such as
 from __future__ import annotations
 
 import asyncio
+import base64
 from typing import Any
 
 import aiohttp
 from ocpp.charge_point import ChargePoint as AnyChargePoint
 from ocpp.v16 import ChargePoint
+
+
+def basic(user: str, password: str) -> dict[str, str]:
+    """The HTTP Basic header a station sends (OCPP 1.6 Security Whitepaper profile 1)."""
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
 
 
 class AiohttpClientConnection:
@@ -41,11 +47,13 @@ class LibraryChargePoint:
         *,
         kind: type[AnyChargePoint] = ChargePoint,
         protocols: tuple[str, ...] = ("ocpp1.6",),
+        password: str | None = None,
     ) -> None:
         self.url = f"{base_url}/ocpp/{charge_box_id}"
         self.charge_box_id = charge_box_id
         self.kind = kind
         self.protocols = protocols
+        self.password = password  # HTTP Basic (security profiles 1 and 2)
         self.protocol: str | None = None  # what the server chose
         self.session: aiohttp.ClientSession | None = None
         self.cp: Any = None
@@ -53,7 +61,8 @@ class LibraryChargePoint:
 
     async def __aenter__(self) -> Any:
         self.session = aiohttp.ClientSession()
-        ws = await self.session.ws_connect(self.url, protocols=self.protocols)
+        headers = {} if self.password is None else basic(self.charge_box_id, self.password)
+        ws = await self.session.ws_connect(self.url, protocols=self.protocols, headers=headers)
         self.protocol = ws.protocol
         self.cp = self.kind(self.charge_box_id, AiohttpClientConnection(ws), response_timeout=10)
         self._task = asyncio.create_task(self.cp.start())

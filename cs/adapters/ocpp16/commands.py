@@ -13,7 +13,7 @@ from typing import Any
 
 from cs.adapters.ocpp16.errors import code
 from cs.adapters.ocppj.casing import to_camel
-from cs.adapters.ocppj.catalogue import Arguments, Catalogue, Command
+from cs.adapters.ocppj.catalogue import REDACTED, Arguments, Catalogue, Command
 from cs.adapters.ocppj.schemas import PayloadValidator
 from cs.app.commands import effects as fx
 from cs.app.commands.calls import Payload
@@ -97,7 +97,21 @@ def _configuration_changed(sent: Payload, result: Payload) -> Sequence[fx.Fact]:
     status = str(result.get("status"))
     if status not in ("Accepted", "RebootRequired"):
         return []
-    return [fx.ConfigurationChanged(str(sent["key"]), str(sent["value"]), status)]
+    changed = fx.ConfigurationChanged(str(sent["key"]), str(sent["value"]), status)
+    if sent["key"] == AUTHORIZATION_KEY and status == "Accepted":
+        return [changed, fx.StationKeyAccepted()]
+    return [changed]
+
+
+# The key that holds the station's Basic auth password (OCPP 1.6 Security Whitepaper,
+# section 2: profiles 1 and 2). It is write-only on the station; we record it redacted.
+AUTHORIZATION_KEY = "AuthorizationKey"
+
+
+def _authorization_key(payload: Payload) -> tuple[Payload, str] | None:
+    if payload.get("key") != AUTHORIZATION_KEY:
+        return None
+    return {**payload, "value": REDACTED}, str(payload.get("value"))
 
 
 def _remote_started(sent: Payload, result: Payload) -> Sequence[fx.Fact]:
@@ -152,7 +166,13 @@ COMMANDS: dict[str, Command] = {
     # Security Whitepaper (A02 and section 3.2): the chain for a station's CSR.
     "certificate-signed": Command("CertificateSigned", _plain()),
     "change-availability": Command("ChangeAvailability", _plain()),
-    "change-configuration": Command("ChangeConfiguration", _plain(), _configuration_changed),
+    "change-configuration": Command(
+        "ChangeConfiguration",
+        _plain(),
+        _configuration_changed,
+        secret=_authorization_key,
+        redacted_field="value",
+    ),
     "clear-cache": Command("ClearCache", _plain()),
     "clear-charging-profile": Command("ClearChargingProfile", _plain(), _profiles_cleared),
     "data-transfer": Command("DataTransfer", _plain()),

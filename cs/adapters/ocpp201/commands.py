@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from cs.adapters.ocpp201.variables import basic_auth_password, variables
 from cs.adapters.ocppj.casing import to_camel
 from cs.adapters.ocppj.catalogue import Arguments, Catalogue, Command, nothing
 from cs.adapters.ocppj.errors import RpcError
@@ -276,50 +277,6 @@ def _profiles_cleared(sent: Payload, result: Payload) -> Sequence[fx.Fact]:
     return [fx.ProfilesCleared(criteria)]
 
 
-def _variable_of(item: Payload) -> tuple[Any, ...]:
-    """What names a variable attribute in a request or a result (component, its EVSE,
-    variable, attribute type): results need not come in the order asked (B05, B06)."""
-    component = item.get("component") or {}
-    variable = item.get("variable") or {}
-    evse = component.get("evse") or {}
-    return (
-        component.get("name"),
-        component.get("instance"),
-        evse.get("id"),
-        evse.get("connectorId"),
-        variable.get("name"),
-        variable.get("instance"),
-        item.get("attributeType") or "Actual",
-    )
-
-
-def _variables(kind: str) -> Any:
-    """GetVariables / SetVariables results (B06, B05): a set result's value is the one
-    asked for that same variable attribute."""
-
-    def meaning(sent: Payload, result: Payload) -> Sequence[fx.Fact]:
-        key = "getVariableResult" if kind == "read" else "setVariableResult"
-        asked = {
-            _variable_of(item): item.get("attributeValue")
-            for item in sent.get("getVariableData" if kind == "read" else "setVariableData") or []
-        }
-        results = []
-        for item in result.get(key) or []:
-            value = item.get("attributeValue") if kind == "read" else asked.get(_variable_of(item))
-            results.append(
-                fx.VariableResult(
-                    component=dict(item.get("component") or {}),
-                    variable=dict(item.get("variable") or {}),
-                    attribute_type=str(item.get("attributeType") or "Actual"),
-                    value=None if value is None else str(value),
-                    status=str(item.get("attributeStatus")),
-                )
-            )
-        return [fx.VariablesAnswered(kind, results)] if results else []
-
-    return meaning
-
-
 COMMANDS: dict[str, Command] = {
     "cancel-reservation": Command("CancelReservation", _plain, _cancelled),
     "certificate-signed": Command("CertificateSigned", _plain),
@@ -341,7 +298,7 @@ COMMANDS: dict[str, Command] = {
     "get-log": Command("GetLog", _log(None), fields={"log.remote_location": "remote_location"}),
     "get-report": Command("GetReport", _plain),
     "get-transaction-status": Command("GetTransactionStatus", _plain),
-    "get-variables": Command("GetVariables", _plain, _variables("read")),
+    "get-variables": Command("GetVariables", _plain, variables("read")),
     "install-certificate": Command("InstallCertificate", _plain),
     "remote-start-transaction": Command("RequestStartTransaction", _remote_start, _remote_started),
     "remote-stop-transaction": Command("RequestStopTransaction", _remote_stop, nothing),
@@ -366,7 +323,13 @@ COMMANDS: dict[str, Command] = {
         {"charging_profile": "cs_charging_profiles", "evse_id": "connector_id"},
     ),
     "set-network-profile": Command("SetNetworkProfile", _plain),
-    "set-variables": Command("SetVariables", _plain, _variables("set")),
+    "set-variables": Command(
+        "SetVariables",
+        _plain,
+        variables("set"),
+        secret=basic_auth_password,
+        redacted_field="set_variable_data[].attribute_value",
+    ),
     "trigger-message": Command("TriggerMessage", _trigger),
     "unlock-connector": Command("UnlockConnector", _unlock),
     "update-firmware": Command(

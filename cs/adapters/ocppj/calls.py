@@ -75,12 +75,18 @@ class OutgoingCalls:
         unique_id = str(uuid4())
         action = job.call.action
         frame = frames.dump_call(unique_id, action, job.call.payload)
+        # What is recorded (and relayed) is the frame with a station password redacted.
+        recorded = (
+            frame
+            if job.call.recorded is None
+            else frames.dump_call(unique_id, action, job.call.recorded)
+        )
         arrived: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pending[unique_id] = _Pending(action, job, arrived)
         try:
             await wire.commit_then_send(
                 self._recorder.sent(
-                    wire.connection, frame, job.sent(unique_id, wire.connection_id)
+                    wire.connection, recorded, job.sent(unique_id, wire.connection_id)
                 ),
                 frame,
             )

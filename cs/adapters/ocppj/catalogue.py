@@ -22,6 +22,9 @@ from cs.app.errors import InvalidCommand, UnsupportedOperation
 
 Arguments = Mapping[str, Any]
 Meaning = Callable[[Payload, Payload], Sequence[fx.Fact]]  # (payload sent, answer) -> facts
+# A payload that sets the station's password -> (the payload redacted, the password)
+Secret = Callable[[Payload], "tuple[Payload, str] | None"]
+REDACTED = "[redacted]"  # stands for a station password in what is recorded
 
 
 def nothing(sent: Payload, result: Payload) -> Sequence[fx.Fact]:
@@ -39,6 +42,8 @@ class Command:
     # Where the payload names a field otherwise than REST's body (snake_case paths,
     # longest prefix first applies): so a bad value is named as the operator wrote it.
     fields: Mapping[str, str] = field(default_factory=dict)
+    secret: Secret | None = None  # finds a station password the payload would set
+    redacted_field: str = ""  # where REST's body holds it, to name it when it is refused
 
 
 class Catalogue:
@@ -73,7 +78,15 @@ class Catalogue:
             self._validator.check_request(command.action, payload)
         except RpcError as error:
             raise self._invalid(error, command.fields) from None
-        return OutgoingCall(command.action, payload, partial(command.meaning, payload))
+        found = command.secret(payload) if command.secret is not None else None
+        if found is None:
+            return OutgoingCall(command.action, payload, partial(command.meaning, payload))
+        recorded, secret = found
+        _check_password(secret, command.redacted_field)
+        # The answer is read against the redacted payload: no fact holds the password.
+        return OutgoingCall(
+            command.action, payload, partial(command.meaning, recorded), recorded, secret
+        )
 
     def _invalid(self, error: RpcError, renamed: Mapping[str, str]) -> InvalidCommand:
         field = _in_rests_terms(snake_path(str(error.details.get("field", ""))), renamed)
@@ -83,6 +96,18 @@ class Catalogue:
                 {"field": field, "message": str(error.description), "type": self._spell(error)}
             ],
         )
+
+
+def _check_password(secret: str, field: str) -> None:
+    """The rule the registry applies to a key (docs/security.md): 16 to 40 printable
+    ASCII characters (2.0.1 A00: BasicAuthPassword is at most 40)."""
+    if 16 <= len(secret) <= 40 and secret.isascii() and secret.isprintable():
+        return
+    message = "a station password is 16 to 40 printable ASCII characters"
+    raise InvalidCommand(
+        f"invalid value for: {field}",
+        problems=[{"field": field, "message": message, "type": "value_error"}],
+    )
 
 
 def _in_rests_terms(path: str, renamed: Mapping[str, str]) -> str:

@@ -53,12 +53,22 @@ class OutgoingCall:
     """The CALL a command becomes in the station's version, and how to read its answer.
 
     `meaning` turns a valid answer's payload into the facts it establishes about the
-    station (none for most operations).
+    station (none for most operations). A call that sets the station's own password
+    (its authorization key: 1.6 AuthorizationKey, 2.0.1 BasicAuthPassword) carries it
+    as `secret`, and `recorded` is the payload with it redacted: what the store, the
+    frame log and the `ocpp` exchange keep (docs/adr/0022).
     """
 
     action: str
     payload: Payload
     meaning: Callable[[Payload], Sequence[Fact]] = field(default=_no_meaning, compare=False)
+    recorded: Payload | None = field(default=None, compare=False)
+    secret: str | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def recorded_payload(self) -> Payload:
+        """The payload as it is recorded (the sent one, unless it carries a secret)."""
+        return self.payload if self.recorded is None else self.recorded
 
 
 @dataclass(frozen=True)

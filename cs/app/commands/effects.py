@@ -123,6 +123,12 @@ class VariablesAnswered:
     results: list[VariableResult]
 
 
+@dataclass(frozen=True)
+class StationKeyAccepted:
+    """The station took the password its command set (1.6 AuthorizationKey, 2.0.1
+    BasicAuthPassword): from now on it authenticates with it (the command's hash)."""
+
+
 Fact = (
     ConfigurationRead
     | ConfigurationChanged
@@ -134,6 +140,7 @@ Fact = (
     | ProfileInstalled
     | ProfilesCleared
     | VariablesAnswered
+    | StationKeyAccepted
 )
 
 
@@ -201,6 +208,15 @@ def _variables(box: ChargeBox, fact: Any, command: Command, at: datetime) -> Non
     box.variables_answered(fact.kind, results, command_id=str(command.id), at=at)
 
 
+def _station_key(box: ChargeBox, fact: Any, command: Command, at: datetime) -> None:
+    # Only a box that authenticates with a password (profiles 1 and 2) has one to
+    # replace; for profiles 0 and 3 the station holds a key we do not check.
+    if command.password_hash is not None and box.security_profile in (1, 2):
+        box.configure_security(
+            box.security_profile, command.password_hash, by=command.requested_by, at=at
+        )
+
+
 _APPLY: dict[type[Any], Callable[[ChargeBox, Any, Command, datetime], None]] = {
     ConfigurationRead: _configuration,
     ConfigurationChanged: _changed,
@@ -212,4 +228,5 @@ _APPLY: dict[type[Any], Callable[[ChargeBox, Any, Command, datetime], None]] = {
     ProfileInstalled: _profile,
     ProfilesCleared: _cleared,
     VariablesAnswered: _variables,
+    StationKeyAccepted: _station_key,
 }

@@ -15,6 +15,7 @@ from cs.app.ports import (
     Clock,
     CommandRouter,
     ConnectionDirectory,
+    KeyHasher,
     LocalListSource,
     ReservationIds,
     StationLink,
@@ -90,6 +91,7 @@ class CommandService:
         reservation_ids: ReservationIds,
         local_lists: LocalListSource,
         directory: ConnectionDirectory,
+        hash_key: KeyHasher,
         router: CommandRouter | None = None,
         call_timeout: float = 30.0,
     ) -> None:
@@ -101,6 +103,7 @@ class CommandService:
         self._reservation_ids = reservation_ids
         self._local_lists = local_lists
         self._directory = directory
+        self._hash_key = hash_key
         self.router = router
         self._call_timeout = call_timeout
 
@@ -144,13 +147,16 @@ class CommandService:
                 allowed=sorted(PROVISIONING),
             )
         call = link.prepare(request.operation, await self._complete(request, station))
+        # A new station password is kept only as a hash, stored on the box once the
+        # station accepts it (docs/adr/0022); hashed before the queue slot is taken.
+        password_hash = None if call.secret is None else await self._hash_key(call.secret)
         try:
             link.reserve()
         except CommandQueueFull as full:
             full.details.setdefault("retry_after_seconds", int(self._call_timeout))
             raise
         try:
-            command = await self._record(request, call)
+            command = await self._record(request, call, password_hash)
         except BaseException:
             link.release()
             raise
@@ -203,7 +209,9 @@ class CommandService:
         session = await self._cache.read(ids.session_id(transaction_id))
         return session.station_transaction_id if isinstance(session, ChargingSession) else None
 
-    async def _record(self, request: CommandRequest, call: OutgoingCall) -> Handle[Command]:
+    async def _record(
+        self, request: CommandRequest, call: OutgoingCall, password_hash: str | None
+    ) -> Handle[Command]:
         command = self._cache.add(
             Command.request(
                 uuid4(),
@@ -211,12 +219,14 @@ class CommandService:
                 charge_box_id=request.charge_box_id,
                 operation=request.operation,
                 action=call.action,
-                payload=call.payload,
+                payload=call.recorded_payload,
                 requested_by=request.requested_by,
                 node=self._node,
                 at=self._clock.now(),
             )
         )
+        if password_hash is not None:
+            command.aggregate.offer_key(password_hash, self._clock.now())
         await self._recorder.commit(command)
         return command
 

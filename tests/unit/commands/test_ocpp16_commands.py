@@ -184,3 +184,16 @@ def test_the_facts_carry_what_was_sent_not_what_was_answered() -> None:
     assert change.meaning({"status": "Accepted"}) == [
         fx.ConfigurationChanged("HeartbeatInterval", "120", "Accepted")
     ]
+
+
+def test_an_authorization_key_is_sent_but_recorded_redacted() -> None:
+    call = catalogue(validator()).prepare(
+        "change-configuration", {"key": "AuthorizationKey", "value": "0123456789abcdef"}
+    )
+    assert call.secret == "0123456789abcdef"
+    assert call.payload["value"] == "0123456789abcdef"
+    assert call.recorded_payload == {"key": "AuthorizationKey", "value": "[redacted]"}
+    facts = call.meaning({"status": "Accepted"})
+    assert fx.StationKeyAccepted() in facts
+    assert fx.ConfigurationChanged("AuthorizationKey", "[redacted]", "Accepted") in facts
+    assert fx.StationKeyAccepted() not in call.meaning({"status": "RebootRequired"})

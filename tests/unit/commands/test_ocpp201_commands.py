@@ -256,3 +256,58 @@ def test_set_results_in_another_order_keep_each_variables_own_value() -> None:
     (written,) = meaning("set-variables", {"setVariableResult": accepted}, body)
     values = {r.variable["name"]: r.value for r in written.results}
     assert values == {"A": "1", "B": "2"}
+
+
+def test_a_basic_auth_password_is_sent_but_recorded_redacted() -> None:
+    password = {"component": {"name": "SecurityCtrlr"}, "variable": {"name": "BasicAuthPassword"}}
+    other = {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}}
+    call = CATALOGUE.prepare(
+        "set-variables",
+        {
+            "set_variable_data": [
+                {**other, "attribute_value": "60"},
+                {**password, "attribute_value": "s3cret-s3cret-s3cret"},
+            ]
+        },
+    )
+    assert call.secret == "s3cret-s3cret-s3cret"
+    assert call.payload["setVariableData"][1]["attributeValue"] == "s3cret-s3cret-s3cret"
+    values = [item["attributeValue"] for item in call.recorded_payload["setVariableData"]]
+    assert values == ["60", "[redacted]"]
+
+    def answer(status: str) -> dict[str, Any]:
+        results = [
+            {
+                "attributeStatus": "Accepted",
+                "component": other["component"],
+                "variable": other["variable"],
+            },
+            {"attributeStatus": status, **password},
+        ]
+        return {"setVariableResult": results}
+
+    accepted = call.meaning(answer("Accepted"))
+    assert fx.StationKeyAccepted() in accepted
+    (answered,) = [f for f in accepted if isinstance(f, fx.VariablesAnswered)]
+    assert [r.value for r in answered.results] == ["60", "[redacted]"]  # no fact holds it
+    assert fx.StationKeyAccepted() not in call.meaning(answer("Rejected"))
+
+
+def test_a_call_without_a_password_has_nothing_redacted() -> None:
+    target = {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}}
+    call = CATALOGUE.prepare(
+        "set-variables", {"set_variable_data": [{**target, "attribute_value": "1"}]}
+    )
+    assert call.secret is None
+    assert call.recorded_payload is call.payload
+
+
+def test_a_short_basic_auth_password_is_refused_naming_the_field() -> None:
+    item = {
+        "component": {"name": "SecurityCtrlr"},
+        "variable": {"name": "BasicAuthPassword"},
+        "attribute_value": "short",
+    }
+    with pytest.raises(InvalidCommand) as refused:
+        CATALOGUE.prepare("set-variables", {"set_variable_data": [item]})
+    assert refused.value.details["problems"][0]["field"] == "set_variable_data[].attribute_value"
