@@ -67,6 +67,8 @@ _PASSWORD = ("SecurityCtrlr", None, None, None, "BasicAuthPassword", None, "Actu
 
 
 def basic_auth_password(payload: Payload) -> tuple[Payload, str] | None:
+    """A SetVariables payload with its BasicAuthPassword redacted, and the password;
+    None when it sets no password."""
     items = payload.get("setVariableData") or []
     found = [i for i, item in enumerate(items) if variable_of(item) == _PASSWORD]
     if not found:
