@@ -6,13 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import aiohttp
 import pytest
 from ocpp.routing import on
 from ocpp.v201 import ChargePoint, call, call_result
 
 from tests.support.library_cp import LibraryChargePoint
-from tests.support.server import ServerProcess
+from tests.support.server import ServerProcess, rest
 from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
@@ -30,14 +29,6 @@ class Station(ChargePoint):  # type: ignore[misc]
     def on_reset(self, type: str, **_: Any) -> call_result.Reset:
         self.resets.append(type)
         return call_result.Reset(status="Accepted")
-
-
-async def rest(server: ServerProcess, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-    async with (
-        aiohttp.ClientSession() as session,
-        session.request(method, server.base_url + path, json=body) as response,
-    ):
-        return response.status, await response.json()
 
 
 def meter(wh: float, at: str) -> list[dict[str, Any]]:

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 from ocpp.routing import after, on
 from ocpp.v16 import call as call16
@@ -17,7 +16,7 @@ from ocpp.v201 import ChargePoint, call, call_result
 
 from tests.support.library_cp import LibraryChargePoint
 from tests.support.pki import chain_of, make_ca, make_csr
-from tests.support.server import ServerProcess
+from tests.support.server import ServerProcess, rest
 from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
@@ -158,14 +157,6 @@ class Station(ChargePoint):  # type: ignore[misc]
     def set_network_profile(self, **fields: Any) -> call_result.SetNetworkProfile:
         self.received("SetNetworkProfile", fields)
         return call_result.SetNetworkProfile(status="Rejected")
-
-
-async def rest(server: ServerProcess, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-    async with (
-        aiohttp.ClientSession() as session,
-        session.request(method, server.base_url + path, json=body) as response,
-    ):
-        return response.status, await response.json()
 
 
 def a_station(server: ServerProcess, box: str) -> LibraryChargePoint:

@@ -21,7 +21,7 @@ from ocpp.v201 import ChargePoint as ChargePoint201
 from ocpp.v201 import call, call_result
 
 from tests.support.library_cp import LibraryChargePoint, basic
-from tests.support.server import ServerProcess
+from tests.support.server import ServerProcess, rest
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
@@ -59,14 +59,6 @@ class Station16(ChargePoint16):  # type: ignore[misc]
     def change_configuration(self, **fields: Any) -> result16.ChangeConfiguration:
         self.sent.append(fields)
         return result16.ChangeConfiguration(status=self.answer)
-
-
-async def rest(server: ServerProcess, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-    async with (
-        aiohttp.ClientSession() as session,
-        session.request(method, server.base_url + path, json=body) as response,
-    ):
-        return response.status, await response.json()
 
 
 async def handshake(server: ServerProcess, box: str, password: str, protocol: str) -> int:

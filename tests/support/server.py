@@ -11,6 +11,9 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
+
+import aiohttp
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -71,3 +74,12 @@ class ServerProcess:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+async def rest(server: ServerProcess, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+    """One REST call to `server` (JSON in and out): the status and the decoded body."""
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request(method, server.base_url + path, json=body) as response,
+    ):
+        return response.status, await response.json()
