@@ -29,8 +29,9 @@ from bench.report import report
 RESULTS = ROOT / "bench" / "results"
 WORK = ROOT / "var" / "bench"
 # Phases for cs alone: the baseline has no relay; its storm and one core are its idle and
-# saturation phases (one process, one core).
-CS_ONLY = ("relay", "storm", "one_core")
+# saturation phases (one process, one core); it speaks 1.6 only (2.0.1 is compared with
+# our own 1.6 saturation).
+CS_ONLY = ("saturation_201", "relay", "storm", "one_core")
 
 
 def main() -> int:

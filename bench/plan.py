@@ -64,7 +64,7 @@ def sessions(cps: int, seconds: float, prefix: str, mix: str, **more: Any) -> di
     return {
         "runs": 1,
         "charge_points": cps,
-        "scenario": "sessions",
+        "scenario": more.pop("scenario", "sessions"),
         "duration": seconds,
         "ramp_up": 2,
         "meter_mix": mix,
@@ -79,6 +79,16 @@ def phases(plan: Plan) -> dict[str, dict[str, Any]]:
     return {
         "saturation": sessions(
             plan.saturation_cps, plan.saturation_seconds, "SAT", mix, runs=plan.saturation_runs
+        ),
+        # The same load in OCPP 2.0.1 (TransactionEvent carries the meter values): the
+        # second protocol adapter against the first (issue 15: "as fast as the 1.6 path").
+        "saturation_201": sessions(
+            plan.saturation_cps,
+            plan.saturation_seconds,
+            "S201",
+            mix,
+            scenario="sessions201",
+            runs=plan.saturation_runs,
         ),
         "saturation_dc": sessions(plan.dc_cps, plan.dc_seconds, "DC", "dc"),
         "latency": sessions(

@@ -31,6 +31,7 @@ def report(results: dict[str, Any], plan: Plan) -> str:
     table = Table()
     sections: dict[str, Callable[[Table, dict[str, Any], Plan], None]] = {
         "saturation": _saturation,
+        "saturation_201": _saturation_201,
         "saturation_dc": _saturation_dc,
         "latency": _latency,
         "load": _load,
@@ -40,6 +41,9 @@ def report(results: dict[str, Any], plan: Plan) -> str:
         "one_core": _one_core,
         "replay": _replay,
     }
+    if "saturation_201" in phases:  # 2.0.1 is compared with our own 1.6 run
+        v16 = phases.get("saturation", {}).get("cs")
+        phases = phases | {"saturation_201": phases["saturation_201"] | {"cs_ocpp16": v16}}
     for name, section in sections.items():
         if name in phases:
             section(table, phases[name], plan)
@@ -82,6 +86,29 @@ def _saturation(table: Table, phase: dict[str, Any], plan: Plan) -> None:
     )
     table.row("  latency p99 ms", cs["latency_ms"]["p99"], base["latency_ms"]["p99"], ratio=False)
     table.row("  projection lag p99 / max s", _lag(cs), ratio=False)
+
+
+def _saturation_201(table: Table, phase: dict[str, Any], plan: Plan) -> None:
+    """OCPP 2.0.1 under the saturation load; the baseline column is our own 1.6 run."""
+    cs = phase["cs"]
+    v16: dict[str, Any] = phase.get("cs_ocpp16") or {}
+    table.row(
+        f"2.0.1: durable msg/s at saturation ({plan.saturation_cps} CPs, vs cs on 1.6)",
+        cs["messages_per_second"],
+        v16.get("messages_per_second"),
+        ">= 1x",
+    )
+    table.row(
+        "  CPU µs/msg, server + projections + postgres",
+        durable_cpu(cs),
+        durable_cpu(v16) if v16 else None,
+    )
+    table.row(
+        "  latency p99 ms",
+        cs["latency_ms"]["p99"],
+        v16.get("latency_ms", {}).get("p99"),
+        ratio=False,
+    )
 
 
 def _saturation_dc(table: Table, phase: dict[str, Any], plan: Plan) -> None:

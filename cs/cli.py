@@ -224,7 +224,9 @@ def _add_sim_parser(commands: Any) -> None:
         "--url", help="central system base URL (loopback only); default: CS_PORT on 127.0.0.1"
     )
     sim.add_argument("-n", "--charge-points", type=int, default=10)
-    sim.add_argument("--scenario", choices=["sessions", "idle", "abusive"], default="sessions")
+    sim.add_argument(
+        "--scenario", choices=["sessions", "sessions201", "idle", "abusive"], default="sessions"
+    )
     sim.add_argument("--duration", type=float, default=30.0, help="seconds after ramp-up")
     sim.add_argument("--ramp-up", type=float, default=0.0, help="seconds to connect them all")
     sim.add_argument(

@@ -43,6 +43,7 @@ def session_id(transaction_id: int) -> UUID:
     return uuid5(NAMESPACE, f"ocpp16-tx/{transaction_id}")
 
 
+@lru_cache(maxsize=65_536)
 def start_key_id(key: str) -> UUID:
     """Id of the `StartKey` that makes a retried StartTransaction idempotent."""
     return uuid5(NAMESPACE, f"ocpp16-start/{key}")

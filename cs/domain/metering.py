@@ -34,10 +34,18 @@ def normalise(value: str, unit: str | None) -> tuple[float | None, str | None]:
         number = float(value)
     except (TypeError, ValueError):
         return None, unit
-    if number != number or number in (float("inf"), float("-inf")):
+    return normalise_number(number, unit)
+
+
+def normalise_number(number: float, unit: str | None) -> tuple[float | None, str | None]:
+    """`normalise` of a value already a number (OCPP 2.0.1 sends numbers)."""
+    if number != number or number in (_INF, -_INF):
         return None, unit
     base, factor = _TO_BASE.get(unit or "Wh", (unit, 1.0))
     return number * factor, base
+
+
+_INF = float("inf")
 
 
 class Sample(NamedTuple):

@@ -10,7 +10,9 @@ station's clock at the time, reported late.
 
 `ChargingSession` takes this part; its state is the highest number seen and those
 still missing below it (at most `MAX_MISSING`, so a station that jumps far cannot grow
-it without bound). Event: `Sequenced`, one per TransactionEvent.
+it without bound). Event: `Sequenced`, one per TransactionEvent, except that an event
+in order and online with meter values records its number on the `MeterValuesReported`
+it causes instead (the common case: one event, not two).
 """
 
 from __future__ import annotations
@@ -52,14 +54,19 @@ class Sequenced(Event):
     def apply(self, session: Any) -> None:
         if self.repeated:
             return
-        seen = session.last_seq_no
-        missing = set(session.missing_seq_nos) - {self.seq_no}
-        if seen is None or self.seq_no > seen:
-            start = 0 if seen is None else seen + 1
-            missing |= set(range(max(start, self.seq_no - MAX_MISSING), self.seq_no))
-            session.last_seq_no = self.seq_no
-        session.missing_seq_nos = tuple(sorted(missing)[-MAX_MISSING:])
+        place(session, self.seq_no)
         session.add_flags(self.flags)
+
+
+def place(session: Any, seq_no: int) -> None:
+    """Advance `session`'s sequencing state past `seq_no` (not a repeat)."""
+    seen = session.last_seq_no
+    missing = set(session.missing_seq_nos) - {seq_no}
+    if seen is None or seq_no > seen:
+        start = 0 if seen is None else seen + 1
+        missing |= set(range(max(start, seq_no - MAX_MISSING), seq_no))
+        session.last_seq_no = seq_no
+    session.missing_seq_nos = tuple(sorted(missing)[-MAX_MISSING:])
 
 
 class Sequencing:
@@ -82,6 +89,15 @@ class Sequencing:
         """Whether an event numbered `seq_no` reached us before."""
         seen = self.last_seq_no
         return seen is not None and seq_no <= seen and seq_no not in self.missing_seq_nos
+
+    def follows(self, seq_no: int, *, offline: bool) -> bool:
+        """Whether `seq_no` is the next number, sent online: nothing to flag, no replay.
+
+        Then the event the TransactionEvent causes anyway (its meter values) can record
+        its place (`seq_no` on `MeterValuesReported`), one event instead of two.
+        """
+        expected = 0 if self.last_seq_no is None else self.last_seq_no + 1
+        return seq_no == expected and not offline
 
     def sequenced(
         self,

@@ -106,6 +106,14 @@ class ChargingSession(sequencing.Sequencing, Aggregate):
         """Meter values for this transaction, as sent (MeterValues or transactionData)."""
 
         TOPIC = "cs.ChargingSession.MeterValuesReported"
+        # v2: `seq_no`, the 2.0.1 TransactionEvent's number when this event also records
+        # its place (cs.domain.sequencing); None for 1.6 and in every v1 event
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.setdefault("seq_no", None)
+
         connector_id: int
         meter_values: list[dict[str, Any]]
         source: str  # MeterValues or StopTransaction
@@ -116,8 +124,11 @@ class ChargingSession(sequencing.Sequencing, Aggregate):
         flags: list[str]
         connection_id: str | None
         message_id: str | None
+        seq_no: int | None
 
         def apply(self, session: ChargingSession) -> None:
+            if self.seq_no is not None:
+                sequencing.place(session, self.seq_no)
             session.last_energy_wh = self.last_energy_wh
             session.max_power_w = self.max_power_w
             session.last_soc = self.last_soc
@@ -269,8 +280,10 @@ class ChargingSession(sequencing.Sequencing, Aggregate):
         connection_id: str | None,
         message_id: str | None,
         at: datetime,
+        seq_no: int | None = None,
     ) -> None:
-        """Record meter values and fold them into the running summary."""
+        """Record meter values and fold them into the running summary; `seq_no`: the
+        2.0.1 event's number, in order (`follows`), recorded with them."""
         summary = summarise(
             batch,
             last_energy_wh=self.last_energy_wh,
@@ -291,6 +304,7 @@ class ChargingSession(sequencing.Sequencing, Aggregate):
             flags=list(summary.flags),
             connection_id=connection_id,
             message_id=message_id,
+            seq_no=seq_no,
         )
 
     def stop(

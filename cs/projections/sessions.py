@@ -129,6 +129,10 @@ class SessionsProjection:
                 tally.event = event
                 tally.reports += 1
                 tally.flags.update(event.flags)
+            elif isinstance(event, ChargingSession.Sequenced) and not event.flags:
+                # Most of a 2.0.1 session's events: nothing to write, and no reason to
+                # write the tally between them (one UPDATE per batch, as for 1.6).
+                continue
             else:
                 if tallies.get(event.originator_id) is not None:
                     self._flush(cursor, {event.originator_id: tallies.pop(event.originator_id)})

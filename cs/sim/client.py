@@ -27,6 +27,7 @@ class CallFailedError(Exception):
 class SimulatedChargePoint:
     """Sends CALLs (one at a time, as OCPP-J requires) and answers the central system's.
 
+    `subprotocol` is the OCPP version offered (`ocpp1.6` or `ocpp2.0.1`);
     `on_command(action, payload)` is told about every call received, after it is answered;
     `ack_log`, if given, gets a line for every CALL of ours that was answered.
     """
@@ -40,6 +41,7 @@ class SimulatedChargePoint:
         call_timeout: float = 30.0,
         on_command: Callable[[str, dict[str, Any]], None] | None = None,
         ack_log: AckLog | None = None,
+        subprotocol: str = "ocpp1.6",
     ) -> None:
         self.url = url
         self.charge_box_id = charge_box_id
@@ -47,6 +49,7 @@ class SimulatedChargePoint:
         self.call_timeout = call_timeout
         self.on_command = on_command
         self.ack_log = ack_log
+        self.subprotocol = subprotocol
         self.config: dict[str, str] = {"HeartbeatInterval": "60", "NumberOfConnectors": "2"}
         self.ws: aiohttp.ClientWebSocketResponse | None = None
         self._ids = itertools.count(1)
@@ -62,7 +65,11 @@ class SimulatedChargePoint:
         if self.stats.first_connect_at is None:
             self.stats.first_connect_at = started
         self.ws = await session.ws_connect(
-            self.url, protocols=("ocpp1.6",), autoping=True, heartbeat=None, max_msg_size=1 << 20
+            self.url,
+            protocols=(self.subprotocol,),
+            autoping=True,
+            heartbeat=None,
+            max_msg_size=1 << 20,
         )
         self.stats.last_connect_at = time.perf_counter()
         self.stats.connect_latencies.append(self.stats.last_connect_at - started)

@@ -16,7 +16,7 @@ import aiohttp
 from cs.sim.acklog import AckLog
 from cs.sim.client import CallFailedError, SimulatedChargePoint
 from cs.sim.pacing import Budget, Pace
-from cs.sim.scenarios import SCENARIOS, Context
+from cs.sim.scenarios import SCENARIOS, SUBPROTOCOLS, Context
 from cs.sim.stats import Stats
 
 
@@ -123,6 +123,7 @@ async def _one(
         stats,
         call_timeout=config.call_timeout,
         ack_log=ack_log,
+        subprotocol=SUBPROTOCOLS.get(config.scenario, "ocpp1.6"),
     )
 
     async def reconnect() -> None:

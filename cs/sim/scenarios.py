@@ -12,6 +12,7 @@ import aiohttp
 from cs.sim.client import CallFailedError, SimulatedChargePoint
 from cs.sim.meters import meter_value, now
 from cs.sim.pacing import Pace
+from cs.sim.scenarios201 import sessions201
 
 BOOT = {"chargePointVendor": "cs-sim", "chargePointModel": "SIM-22", "firmwareVersion": "1.0"}
 
@@ -267,4 +268,7 @@ SCENARIOS: dict[str, Callable[[Context], Awaitable[None]]] = {
     "sessions": sessions,
     "idle": idle,
     "abusive": abusive,
+    "sessions201": sessions201,
 }
+# The websocket subprotocol each scenario's charge points offer (OCPP-J: Part 4 section 3.1).
+SUBPROTOCOLS: dict[str, str] = {"sessions201": "ocpp2.0.1"}

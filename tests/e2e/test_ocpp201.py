@@ -194,3 +194,48 @@ async def test_a_session_plugged_in_first_is_billed_to_the_driver_who_authorized
             "LATE-1",
             "Accepted",
         )
+
+
+async def test_a_skipped_number_and_offline_events_are_flagged_on_the_session(
+    start_server: Start,
+) -> None:
+    server = start_server()
+    station = LibraryChargePoint(server.base_url, "V2-GAP", kind=ChargePoint, protocols=BOTH)
+    async with station as cp:
+        boot = call.BootNotification(
+            charging_station={"model": "KC-P30", "vendor_name": "Keba"}, reason="PowerUp"
+        )
+        assert (await cp.call(boot)).status == "Accepted"
+        info = {"info": {"transaction_id": "GAP-1"}}
+        events = [
+            an_event("Started", 0, "2026-12-07T10:00:00Z", trigger="CablePluggedIn", **info),
+            # seqNo 1 never arrives (lost while offline), then the rest comes late
+            an_event(
+                "Updated",
+                2,
+                "2026-12-07T10:10:00Z",
+                meter_value=meter(2000.0, "2026-12-07T10:10:00Z"),
+                **info,
+            ),
+            an_event(
+                "Ended",
+                3,
+                "2026-12-07T10:20:00Z",
+                offline=True,
+                meter_value=meter(2500.0, "2026-12-07T10:20:00Z"),
+                info={"transaction_id": "GAP-1", "stopped_reason": "EVDisconnected"},
+            ),
+        ]
+        for event in events:
+            await cp.call(event)
+
+    def flagged(result: tuple[int, Any]) -> bool:
+        status, body = result
+        return status == 200 and bool(body["items"]) and body["items"][0]["status"] == "finished"
+
+    _, sessions = await eventually(
+        lambda: rest(server, "GET", "/sessions?charge_box_id=V2-GAP"), flagged, what="session"
+    )
+    session = sessions["items"][0]
+    assert set(session["flags"]) >= {"seq_no_gap", "offline"}
+    assert (session["meter_stop"], session["meter"]["reports"]) == (2500, 2)

@@ -42,6 +42,34 @@ async def test_simulated_sessions_are_served_and_become_finished_sessions(client
     assert all(s["energy_wh"] > 0 and s["flags"] == [] for s in page["items"])
 
 
+@pytest.mark.settings(unknown_id_tags=UnknownTagPolicy.ACCEPT)
+async def test_simulated_201_stations_make_the_same_sessions(client: Client) -> None:
+    summary = await run(
+        SimConfig(
+            url=base(client),
+            charge_points=5,
+            scenario="sessions201",
+            duration=20,
+            max_messages=150,
+            options={"meter_values": 3},
+        )
+    )
+    assert summary["answered"] == summary["sent"] >= 150
+    assert (summary["call_errors"], summary["timeouts"]) == ({}, 0)
+    _, page = await eventually(
+        lambda: get_json(client, "/sessions?status=finished&limit=1000"),
+        lambda r: len(r[1]["items"]) >= 5,
+        what="finished 2.0.1 sessions",
+    )
+    for found in page["items"]:
+        assert found["ocpp_version"] == "ocpp2.0.1"
+        # Every event in order (seqNo from 0, most recorded on their meter values'
+        # report): no gap flagged, every reading counted, energy from the registers.
+        assert found["flags"] == []
+        assert found["meter"]["reports"] == 5  # Started, 3 Updated, Ended
+        assert found["energy_wh"] == found["meter_stop"] - found["meter_start"] > 0
+
+
 async def test_an_abusive_charge_point_harms_nobody(client: Client) -> None:
     summary = await run(
         SimConfig(

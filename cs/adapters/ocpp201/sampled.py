@@ -12,25 +12,28 @@ from datetime import datetime
 from typing import Any
 
 from cs.domain.datetimes import parse_datetime
-from cs.domain.metering import ENERGY_REGISTER, SUMMARISED, Sample, normalise
+from cs.domain.metering import ENERGY_REGISTER, SUMMARISED, Sample, normalise_number
 
 
 def samples(meter_values: Iterable[Mapping[str, Any]]) -> list[Sample]:
     """The energy register, power and state of charge samples of `meter_values`."""
     flat: list[Sample] = []
     for meter_value in meter_values:
-        timestamp = _time(meter_value.get("timestamp"))
+        timestamp = None
         for sampled in meter_value.get("sampledValue", ()):
             measurand = sampled.get("measurand") or ENERGY_REGISTER
             if measurand not in SUMMARISED:
-                continue
+                continue  # currents, voltages...: kept as sent, not read here
+            if timestamp is None:
+                timestamp = _time(meter_value.get("timestamp"))
             unit_of_measure = sampled.get("unitOfMeasure") or {}
             unit = unit_of_measure.get("unit") or "Wh"
             value = sampled.get("value")
             number = None
             if isinstance(value, int | float) and not isinstance(value, bool):
-                scaled = value * 10 ** int(unit_of_measure.get("multiplier", 0))
-                number = normalise(repr(float(scaled)), unit)[0]
+                multiplier = unit_of_measure.get("multiplier", 0)
+                scaled = float(value) * 10**multiplier if multiplier else float(value)
+                number = normalise_number(scaled, unit)[0]
             flat.append(
                 Sample(timestamp, str(value), measurand, unit, sampled.get("phase"), number)
             )

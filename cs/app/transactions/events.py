@@ -90,8 +90,7 @@ class TransactionEventService:
             info = self._decide(ctx, tag)
             if tag is not None and info is not None and not started_by:
                 start_tag = _authorized_late(ctx, session, tag, info, report.id_token or "")
-            if _sequenced(ctx, report, session):
-                self._continue(ctx, report, session, start_tag)
+            self._advance(ctx, report, session, start_tag)
         ctx.save(*present(tag), session, ctx.station)
         return info
 
@@ -145,9 +144,27 @@ class TransactionEventService:
         ctx.station.aggregate.start_transaction(report.evse_id, transaction_id, ctx.received_at)
         if tag is not None:
             tag.aggregate.start_transaction(transaction_id, ctx.received_at)
-        _sequenced(ctx, report, session)
-        self._continue(ctx, report, session, tag)
+        self._advance(ctx, report, session, tag)
         return session
+
+    def _advance(
+        self,
+        ctx: MessageContext,
+        report: TransactionEventReport,
+        session: Handle[ChargingSession],
+        start_tag: Handle[IdTag] | None,
+    ) -> None:
+        """Record the event's place in the transaction, then its effect (none for a replay)."""
+        aggregate = session.aggregate
+        if (
+            report.meter_values
+            and aggregate.active
+            and aggregate.follows(report.seq_no, offline=report.offline)
+        ):
+            # Most events: the meter values' event records the number too (one, not two).
+            self._continue(ctx, report, session, start_tag, seq_no=report.seq_no)
+        elif _sequenced(ctx, report, session):
+            self._continue(ctx, report, session, start_tag)
 
     def _continue(
         self,
@@ -155,6 +172,7 @@ class TransactionEventService:
         report: TransactionEventReport,
         session: Handle[ChargingSession],
         start_tag: Handle[IdTag] | None,
+        seq_no: int | None = None,
     ) -> None:
         """Meter values and the end of an event on a session that exists."""
         aggregate = session.aggregate
@@ -179,6 +197,7 @@ class TransactionEventService:
                 connection_id=ctx.connection_id,
                 message_id=ctx.message_id,
                 at=ctx.received_at,
+                seq_no=seq_no,
             )
         if report.event_type == ENDED:
             self._end(ctx, report, session, start_tag)

@@ -45,8 +45,13 @@ async def test_updated_adds_meter_values_and_ended_stops_with_the_last_reading(
         "Updated", seq_no=1, trigger="MeterValuePeriodic", meterValue=[energy(5.5, unit="kWh")]
     )
     assert (await station.call("TransactionEvent", updated))[2] == {}
-    assert node.last_unit() == [EXCHANGED, SEQUENCED, REPORTED]
-    assert session(node).last_energy_wh == 5500.0
+    # In order and online: the report records the event's number, one event not two.
+    assert node.last_unit() == [EXCHANGED, REPORTED]
+    (report,) = [
+        e for e in node.last_unit_events() if isinstance(e, ChargingSession.MeterValuesReported)
+    ]
+    assert report.seq_no == 1
+    assert (session(node).last_energy_wh, session(node).last_seq_no) == (5500.0, 1)
     ended = an_event(
         "Ended",
         seq_no=2,
@@ -181,6 +186,20 @@ async def test_offline_events_flag_the_session(node: Node, station: Station) -> 
         e for e in node.log.events() if isinstance(e, ChargingSession.Sequenced) and e.offline
     ]
     assert (noted.event_type, noted.trigger_reason) == ("Ended", "Authorized")
+
+
+async def test_an_event_without_meter_values_records_its_number_alone(
+    node: Node, station: Station
+) -> None:
+    await station.call("TransactionEvent", an_event(meterValue=[energy(0.0)]))
+    assert SEQUENCED not in node.last_unit()  # the Started's report carries seqNo 0
+    charging = an_event("Updated", seq_no=1, trigger="ChargingStateChanged")
+    await station.call("TransactionEvent", charging)
+    assert node.last_unit() == [EXCHANGED, SEQUENCED]
+    assert session(node).last_seq_no == 1
+    await station.call("TransactionEvent", charging)  # a replay, recognised as one
+    (replay,) = [e for e in node.last_unit_events() if isinstance(e, ChargingSession.Sequenced)]
+    assert replay.repeated
 
 
 def test_sequencing_state_survives_a_snapshot_of_an_older_version() -> None:
