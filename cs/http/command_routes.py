@@ -136,6 +136,16 @@ COMMAND_ENDPOINTS: tuple[Endpoint, ...] = (
         query=commands.VariablesQuery,
         errors=LIST_ERRORS,
     ),
+    Endpoint(
+        "GET",
+        "/charge-boxes/{charge_box_id}/certificates",
+        commands.certificates,
+        "OCPP 2.0.1: the certificates the box holds, from its GetInstalledCertificateIds "
+        "answers and accepted InstallCertificate / DeleteCertificate",
+        m.CertificatesOut,
+        query=commands.CertificatesQuery,
+        errors=LIST_ERRORS,
+    ),
     box_get(
         "/charge-boxes/{charge_box_id}/reservations",
         commands.reservations,

@@ -32,7 +32,7 @@ from cs.http.models import CommandOut, CommandRowOut
 from cs.http.operations import OPERATIONS, RemoteStartIn, RemoteStopIn
 from cs.http.shapes import Shape
 from cs.http.views import PageQuery, tenant_of
-from cs.projections.queries import decode_cursor
+from cs.projections.cursors import decode_cursor
 
 
 async def remote_operation(request: web.Request) -> web.Response:
@@ -133,6 +133,28 @@ async def variables(request: web.Request) -> web.Response:
     """The 2.0.1 device model as the station's reports and answers told it."""
     query = VariablesQuery.model_validate(dict(request.query))
     return await _box_rows(request, "variables", **query.model_dump(exclude_none=True))
+
+
+class CertificatesQuery(BaseModel):
+    """Filter of the installed certificates."""
+
+    model_config = ConfigDict(extra="forbid")
+    certificate_type: (
+        Literal[
+            "V2GRootCertificate",
+            "MORootCertificate",
+            "CSMSRootCertificate",
+            "V2GCertificateChain",
+            "ManufacturerRootCertificate",
+        ]
+        | None
+    ) = None
+
+
+async def certificates(request: web.Request) -> web.Response:
+    """The certificates a 2.0.1 station holds, as its certificate answers told them."""
+    query = CertificatesQuery.model_validate(dict(request.query))
+    return await _box_rows(request, "certificates", **query.model_dump(exclude_none=True))
 
 
 async def reservations(request: web.Request) -> web.Response:

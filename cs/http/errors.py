@@ -14,7 +14,8 @@ from cs.app import errors as app_errors
 from cs.app.ports import CommitFailedError
 from cs.describe import one_line
 from cs.http.jsonio import json_response
-from cs.projections.queries import AmbiguousChargeBoxError, BadCursorError
+from cs.projections.cursors import BadCursorError
+from cs.projections.queries import AmbiguousChargeBoxError
 
 log = logging.getLogger(__name__)
 

@@ -247,7 +247,7 @@ OPERATIONS_201: tuple[Operation, ...] = (
             "certificate_type": "CSMSRootCertificate",
             "certificate": "-----BEGIN CERTIFICATE-----\n...\n-----END CERTIFICATE-----",
         },
-        "Install a root certificate (2.0.1)",
+        "Install a root certificate; once accepted it joins the read model (2.0.1)",
         V201,
     ),
     Operation(
@@ -255,7 +255,7 @@ OPERATIONS_201: tuple[Operation, ...] = (
         "GetInstalledCertificateIds",
         GetInstalledCertificateIdsIn,
         {"certificate_type": ["CSMSRootCertificate"]},
-        "List the certificates the station has installed (2.0.1)",
+        "List the certificates the station has installed; kept as a read model (2.0.1)",
         V201,
     ),
     Operation(

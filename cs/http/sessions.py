@@ -14,7 +14,8 @@ from cs.http.keys import READ_MODELS
 from cs.http.models import SessionOut
 from cs.http.shapes import Shape
 from cs.http.views import PageCursor, PageLimit, tenant_of
-from cs.projections.queries import SessionFilter, decode_cursor
+from cs.projections.cursors import decode_cursor
+from cs.projections.queries import SessionFilter
 
 
 class SessionQuery(BaseModel):

@@ -16,7 +16,7 @@ from cs.http.keys import READ_MODELS, TOKENS
 from cs.http.models import TokenOut
 from cs.http.shapes import Shape
 from cs.http.views import PageQuery, tenant_of
-from cs.projections.queries import decode_cursor
+from cs.projections.cursors import decode_cursor
 
 
 class TokenIn(BaseModel):

@@ -24,7 +24,7 @@ from cs.http.models import (
     RegistrationOut,
 )
 from cs.http.shapes import Shape
-from cs.projections.queries import decode_cursor
+from cs.projections.cursors import decode_cursor
 
 TENANT_HEADER = "x-tenant-id"
 HEALTH_DATABASE_TIMEOUT = 3.0  # seconds; load balancers' health checks time out ~5 s

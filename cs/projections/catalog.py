@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cs.projections.base import Projection
+from cs.projections.certificates import CertificatesProjection
 from cs.projections.charge_boxes import ChargeBoxesProjection
 from cs.projections.commands import CommandsProjection
 from cs.projections.connections import ConnectionsProjection
@@ -20,4 +21,5 @@ def all_projections() -> list[Projection]:
         IdTagsProjection(),
         CommandsProjection(),
         DeviceModelProjection(),
+        CertificatesProjection(),
     ]

@@ -5,15 +5,15 @@ Rows come back as plain dicts, ready for orjson; nothing here writes.
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import orjson
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
+from cs.projections.certificates import CERTIFICATES
+from cs.projections.cursors import encode_cursor
 from cs.projections.device_model import variables_query
 
 
@@ -24,24 +24,6 @@ class AmbiguousChargeBoxError(Exception):
         super().__init__(f"charge box {charge_box_id!r} exists in several tenants")
         self.charge_box_id = charge_box_id
         self.tenants = tenants
-
-
-class BadCursorError(ValueError):
-    """A pagination cursor that this API did not produce."""
-
-
-def encode_cursor(values: list[Any]) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps(values)).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, arity: int) -> list[Any]:
-    try:
-        values = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except ValueError:
-        raise BadCursorError("cursor is not one this API produced") from None
-    if not isinstance(values, list) or len(values) != arity:
-        raise BadCursorError("cursor is not one this API produced")
-    return values
 
 
 _BOX_COLUMNS = """
@@ -317,6 +299,14 @@ class ReadModels:
         """The device model rows of a box; `filters` are exact matches on their columns."""
         return await self._all(*variables_query(tenant_id, box_id, filters))
 
+    async def certificates(
+        self, tenant_id: str, box_id: str, certificate_type: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The certificates a 2.0.1 box holds, as its answers told them; one type if given."""
+        return await self._all(
+            CERTIFICATES, {"t": tenant_id, "b": box_id, "type": certificate_type}
+        )
+
     async def reservations(self, tenant_id: str, charge_box_id: str) -> list[dict[str, Any]]:
         """A box's reservations; an active one past its expiry date shows as expired."""
         return await self._all(
@@ -330,8 +320,8 @@ class ReadModels:
     async def charging_profiles(self, tenant_id: str, charge_box_id: str) -> list[dict[str, Any]]:
         return await self._all(
             "SELECT connector_id, charging_profile_id, stack_level, purpose, profile, "
-            "installed_at, "
-            "command_id FROM rm_charging_profiles WHERE tenant_id = %s AND charge_box_id = %s "
+            "installed_at, command_id FROM rm_charging_profiles "
+            "WHERE tenant_id = %s AND charge_box_id = %s "
             "ORDER BY connector_id, stack_level, charging_profile_id",
             (tenant_id, charge_box_id),
         )

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from cs.adapters.ocpp201 import certificates
 from cs.adapters.ocpp201.variables import basic_auth_password, variables
 from cs.adapters.ocppj.casing import to_camel
 from cs.adapters.ocppj.catalogue import Arguments, Catalogue, Command, nothing
@@ -284,7 +285,7 @@ COMMANDS: dict[str, Command] = {
     "clear-cache": Command("ClearCache", _plain),
     "clear-charging-profile": Command("ClearChargingProfile", _clear_profile, _profiles_cleared),
     "data-transfer": Command("DataTransfer", _plain),
-    "delete-certificate": Command("DeleteCertificate", _plain),
+    "delete-certificate": Command("DeleteCertificate", _plain, certificates.deleted),
     "get-base-report": Command("GetBaseReport", _plain),
     "get-charging-profiles": Command("GetChargingProfiles", _plain),
     "get-composite-schedule": Command(
@@ -293,13 +294,15 @@ COMMANDS: dict[str, Command] = {
     "get-diagnostics": Command(
         "GetLog", _log("DiagnosticsLog"), fields={"log.remote_location": "location"}
     ),
-    "get-installed-certificate-ids": Command("GetInstalledCertificateIds", _plain),
+    "get-installed-certificate-ids": Command(
+        "GetInstalledCertificateIds", _plain, certificates.listed
+    ),
     "get-local-list-version": Command("GetLocalListVersion", _plain, _local_list_version),
     "get-log": Command("GetLog", _log(None), fields={"log.remote_location": "remote_location"}),
     "get-report": Command("GetReport", _plain),
     "get-transaction-status": Command("GetTransactionStatus", _plain),
     "get-variables": Command("GetVariables", _plain, variables("read")),
-    "install-certificate": Command("InstallCertificate", _plain),
+    "install-certificate": Command("InstallCertificate", _plain, certificates.installed),
     "remote-start-transaction": Command("RequestStartTransaction", _remote_start, _remote_started),
     "remote-stop-transaction": Command("RequestStopTransaction", _remote_stop, nothing),
     "reserve-now": Command(

@@ -124,6 +124,17 @@ class VariablesAnswered:
 
 
 @dataclass(frozen=True)
+class CertificatesAnswered:
+    """What a 2.0.1 station holds: `listed` (exactly these of `certificate_types`, every
+    type when empty), or one certificate `installed` or `deleted` (records as in
+    `cs.domain.chargebox.certificates`)."""
+
+    kind: str
+    certificate_types: list[str]
+    certificates: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
 class StationKeyAccepted:
     """The station took the password its command set (1.6 AuthorizationKey, 2.0.1
     BasicAuthPassword): from now on it authenticates with it (the command's hash)."""
@@ -140,6 +151,7 @@ Fact = (
     | ProfileInstalled
     | ProfilesCleared
     | VariablesAnswered
+    | CertificatesAnswered
     | StationKeyAccepted
 )
 
@@ -208,6 +220,12 @@ def _variables(box: ChargeBox, fact: Any, command: Command, at: datetime) -> Non
     box.variables_answered(fact.kind, results, command_id=str(command.id), at=at)
 
 
+def _certificates(box: ChargeBox, fact: Any, command: Command, at: datetime) -> None:
+    box.certificates_answered(
+        fact.kind, fact.certificate_types, fact.certificates, command_id=str(command.id), at=at
+    )
+
+
 def _station_key(box: ChargeBox, fact: Any, command: Command, at: datetime) -> None:
     # Only a box that authenticates with a password (profiles 1 and 2) has one to
     # replace; for profiles 0 and 3 the station holds a key we do not check.
@@ -228,5 +246,6 @@ _APPLY: dict[type[Any], Callable[[ChargeBox, Any, Command, datetime], None]] = {
     ProfileInstalled: _profile,
     ProfilesCleared: _cleared,
     VariablesAnswered: _variables,
+    CertificatesAnswered: _certificates,
     StationKeyAccepted: _station_key,
 }

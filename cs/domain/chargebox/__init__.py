@@ -9,7 +9,8 @@ the state they own and their value objects:
 - `transactions`: the active transaction of each connector;
 - `remote_starts` and `reservations`: what a StartTransaction may fulfil;
 - `reports`: firmware, diagnostics, log and security reports, vendor data;
-- `configuration`, `local_list`, `charging_profiles`: effects of commands' answers.
+- `configuration`, `local_list`, `charging_profiles`, `device_model`, `certificates`:
+  effects of commands' answers.
 
 `part` holds the base of the events (`ChargeBox.Event`) and of the parts;
 `aggregate` composes them.

@@ -10,6 +10,7 @@ from eventsourcing.domain import Aggregate
 from cs.domain import ids
 from cs.domain.chargebox import (
     boot,
+    certificates,
     charging_profiles,
     configuration,
     device_model,
@@ -32,6 +33,7 @@ class ChargeBox(
     reports.Reports,
     configuration.Configuration,
     device_model.DeviceModel,
+    certificates.Certificates,
     local_list.LocalList,
     charging_profiles.ChargingProfiles,
     Aggregate,
@@ -51,7 +53,8 @@ class ChargeBox(
     `ReservationEnded`), reports (`Reported`, `SecurityEventReported`,
     `CertificateSigningRequested`, `DataTransferred`), configuration
     (`ConfigurationReported`, `ConfigurationChanged`), the 2.0.1 device model
-    (`DeviceModelReported`, `VariablesAnswered`), local list (`LocalListSent`,
+    (`DeviceModelReported`, `VariablesAnswered`), installed certificates
+    (`CertificatesAnswered`), local list (`LocalListSent`,
     `LocalListVersionReported`) and charging profiles (`ChargingProfileSet`,
     `ChargingProfilesCleared`).
     """
@@ -93,6 +96,8 @@ class ChargeBox(
 
     DeviceModelReported = device_model.DeviceModelReported
     VariablesAnswered = device_model.VariablesAnswered
+
+    CertificatesAnswered = certificates.CertificatesAnswered
 
     LocalListSent = local_list.LocalListSent
     LocalListVersionReported = local_list.LocalListVersionReported

@@ -26,6 +26,9 @@ from cs.http.models.chargeboxes import (
     StatusAtOut,
 )
 from cs.http.models.commands import (
+    CertificateHashOut,
+    CertificateOut,
+    CertificatesOut,
     ChargingProfileOut,
     ChargingProfilesOut,
     CommandErrorOut,
@@ -62,6 +65,9 @@ __all__ = [
     "AccessRefusalOut",
     "AccessRefusalsOut",
     "BootOut",
+    "CertificateHashOut",
+    "CertificateOut",
+    "CertificatesOut",
     "ChargeBoxOut",
     "ChargeBoxPage",
     "ChargeBoxSecurityOut",

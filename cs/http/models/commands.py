@@ -130,6 +130,34 @@ class VariablesOut(Model):
     items: list[VariableOut]
 
 
+class CertificateHashOut(Model):
+    """A certificate named as OCPP 2.0.1 names it (Part 2, 2.6 CertificateHashDataType)."""
+
+    certificate_type: str
+    hash_algorithm: Literal["SHA256", "SHA384", "SHA512"] | str
+    issuer_name_hash: str = Field(description="hex, lower case")
+    issuer_key_hash: str = Field(description="hex, lower case")
+    serial_number: str = Field(description="hex, lower case, no leading zeroes")
+
+
+class CertificateOut(CertificateHashOut):
+    """A certificate the station holds, as its last answers told it (M03-M05)."""
+
+    child_certificates: list[CertificateHashOut] = Field(
+        description="the sub-CA certificates of a V2GCertificateChain, as listed"
+    )
+    source: Literal["report", "install"] = Field(
+        description="report: a GetInstalledCertificateIds listing; install: an accepted "
+        "InstallCertificate of a root certificate"
+    )
+    updated_at: datetime
+    command_id: str | None
+
+
+class CertificatesOut(Model):
+    items: list[CertificateOut]
+
+
 class ReservationOut(Model):
     reservation_id: int
     connector_id: int

@@ -9,16 +9,19 @@ Part 2 says (a reservation held, a profile installed, variables read or set).
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from cs.adapters.ocpp201 import certificates
 from cs.adapters.ocpp201.commands import COMMANDS, catalogue
 from cs.adapters.ocpp201.dialect import validator
 from cs.app.commands import effects as fx
 from cs.app.commands.service import NEEDS_REQUEST_ID
 from cs.app.errors import InvalidCommand, UnsupportedOperation
 from cs.http.operations import OPERATIONS
+from tests.support.pki import make_ca, make_csr
 
 CHECKS = validator()
 CATALOGUE = catalogue(CHECKS)
@@ -311,3 +314,52 @@ def test_a_short_basic_auth_password_is_refused_naming_the_field() -> None:
     with pytest.raises(InvalidCommand) as refused:
         CATALOGUE.prepare("set-variables", {"set_variable_data": [item]})
     assert refused.value.details["problems"][0]["field"] == "set_variable_data[].attribute_value"
+
+
+def test_certificate_answers_say_what_the_station_holds(tmp_path: Path) -> None:
+    chain = {
+        "certificateType": "V2GCertificateChain",
+        "certificateHashData": {
+            "hashAlgorithm": "SHA256",
+            "issuerNameHash": "ABCD",
+            "issuerKeyHash": "EF01",
+            "serialNumber": "00A1",
+        },
+        "childCertificateHashData": [
+            {
+                "hashAlgorithm": "SHA256",
+                "issuerNameHash": "12",
+                "issuerKeyHash": "34",
+                "serialNumber": "05",
+            }
+        ],
+    }
+    (listed,) = certificates.listed({}, {"status": "Accepted", "certificateHashDataChain": [chain]})
+    assert isinstance(listed, fx.CertificatesAnswered)
+    assert (listed.kind, listed.certificate_types) == ("listed", [])
+    (record,) = listed.certificates
+    # hex in one case, the serial without leading zeroes: a delete names it alike
+    assert (record["issuer_name_hash"], record["serial_number"]) == ("abcd", "a1")
+    assert record["child_certificates"][0]["serial_number"] == "5"
+    (none,) = certificates.listed(
+        {"certificateType": ["MORootCertificate"]}, {"status": "NotFound"}
+    )
+    assert isinstance(none, fx.CertificatesAnswered)
+    assert (none.certificates, none.certificate_types) == ([], ["MORootCertificate"])
+
+    root = make_ca(tmp_path)[0].read_text()
+    sent = {"certificateType": "CSMSRootCertificate", "certificate": root}
+    (installed,) = certificates.installed(sent, {"status": "Accepted"})
+    assert isinstance(installed, fx.CertificatesAnswered)
+    assert len(installed.certificates[0]["issuer_key_hash"]) == 64  # SHA256, hex
+    assert certificates.installed(sent, {"status": "Rejected"}) == []
+    # Not a certificate, or not a root (its issuer's key is unknown): the next listing says.
+    assert (
+        certificates.installed({**sent, "certificate": make_csr("X")}, {"status": "Accepted"}) == []
+    )
+    assert (
+        certificates.deleted(
+            {"certificateHashData": chain["certificateHashData"]}, {"status": "NotFound"}
+        )
+        == []
+    )
