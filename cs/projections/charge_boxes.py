@@ -50,6 +50,9 @@ DDL = (
         PRIMARY KEY (tenant_id, charge_box_id, connector_id)
     )
     """,
+    # 2.0.1: the status of each connector of an EVSE (the row is the EVSE), by its id.
+    "ALTER TABLE rm_connectors ADD COLUMN IF NOT EXISTS "
+    "evse_connectors jsonb NOT NULL DEFAULT '{}'",
     *(
         f"ALTER TABLE rm_charge_boxes ADD COLUMN IF NOT EXISTS {column}"
         for column in (
@@ -148,15 +151,22 @@ class ChargeBoxesProjection:
     )
 
     def apply(self, cursor: Cursor[Any], events: Sequence[Any]) -> None:
-        # Only the last status of a connector in a batch survives: write that one only.
-        statuses: dict[tuple[Any, int], boot.StatusNotified] = {}
+        # Only the last status of a connector in a batch survives: write that one only,
+        # in the order they came (the last of an EVSE's connectors sets its other fields).
+        statuses: dict[tuple[Any, int, int | None], boot.StatusNotified] = {}
         for event in events:
             if isinstance(event, boot.StatusNotified):
-                statuses[(event.originator_id, event.connector_id)] = event
+                key = (event.originator_id, event.connector_id, event.evse_connector_id)
+                statuses.pop(key, None)
+                statuses[key] = event
             else:
                 self.handle(event, cursor)
-        if statuses:
-            cursor.executemany(_UPSERT_CONNECTOR, [_connector_row(e) for e in statuses.values()])
+        plain = [_connector_row(e) for e in statuses.values() if e.evse_connector_id is None]
+        if plain:
+            cursor.executemany(_UPSERT_CONNECTOR, plain)
+        per_connector = [e for e in statuses.values() if e.evse_connector_id is not None]
+        if per_connector:
+            cursor.executemany(_UPSERT_EVSE_CONNECTOR, [_evse_row(e) for e in per_connector])
 
     @singledispatchmethod
     def handle(self, event: Any, cursor: Cursor[Any]) -> None:
@@ -303,6 +313,36 @@ _UPSERT_CONNECTOR = (
     "status_reported_at = EXCLUDED.status_reported_at, "
     "status_received_at = EXCLUDED.status_received_at"
 )
+
+
+# An EVSE's own status is the most telling of its connectors' (2.0.1 G01: while one is
+# in use the others are Unavailable, and the EVSE is in use).
+_EVSE_STATUS = (
+    "(SELECT e.value->>'status' FROM jsonb_each({map}) e ORDER BY CASE e.value->>'status' "
+    "WHEN 'Faulted' THEN 0 WHEN 'Occupied' THEN 1 WHEN 'Reserved' THEN 2 "
+    "WHEN 'Unavailable' THEN 3 ELSE 4 END, e.key LIMIT 1)"
+)
+_MERGED = "rm_connectors.evse_connectors || EXCLUDED.evse_connectors"
+_UPSERT_EVSE_CONNECTOR = (
+    "INSERT INTO rm_connectors (tenant_id, charge_box_id, connector_id, status, "
+    "error_code, info, vendor_id, vendor_error_code, status_reported_at, "
+    "status_received_at, evse_connectors) "
+    "SELECT tenant_id, charge_box_id, %s, %s, %s, %s, %s, %s, %s, %s, "
+    "jsonb_build_object(%s::text, jsonb_build_object('status', %s::text, "
+    "'reported_at', %s::timestamptz)) "
+    "FROM rm_charge_boxes WHERE aggregate_id = %s "
+    "ON CONFLICT (tenant_id, charge_box_id, connector_id) DO UPDATE SET "
+    f"status = {_EVSE_STATUS.format(map=_MERGED)}, evse_connectors = {_MERGED}, "
+    "error_code = EXCLUDED.error_code, info = EXCLUDED.info, "
+    "vendor_id = EXCLUDED.vendor_id, vendor_error_code = EXCLUDED.vendor_error_code, "
+    "status_reported_at = EXCLUDED.status_reported_at, "
+    "status_received_at = EXCLUDED.status_received_at"
+)
+
+
+def _evse_row(event: boot.StatusNotified) -> tuple[Any, ...]:
+    *head, box = _connector_row(event)
+    return (*head, event.evse_connector_id, event.status, event.reported_at, box)
 
 
 def _connector_row(event: boot.StatusNotified) -> tuple[Any, ...]:

@@ -215,7 +215,8 @@ class ReadModels:
             """
             SELECT COALESCE(c.connector_id, s.connector_id) AS connector_id, c.status,
                    c.error_code, c.info, c.vendor_id, c.vendor_error_code, c.status_reported_at,
-                   c.status_received_at, s.transaction_id AS active_transaction_id
+                   c.status_received_at, s.transaction_id AS active_transaction_id,
+                   COALESCE(c.evse_connectors, '{}') AS evse_connectors
             FROM (SELECT * FROM rm_connectors WHERE tenant_id = %(t)s AND charge_box_id = %(b)s) c
             FULL JOIN (
                 SELECT connector_id, transaction_id, started_at FROM rm_sessions

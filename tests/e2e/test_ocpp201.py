@@ -239,3 +239,48 @@ async def test_a_skipped_number_and_offline_events_are_flagged_on_the_session(
     session = sessions["items"][0]
     assert set(session["flags"]) >= {"seq_no_gap", "offline"}
     assert (session["meter_stop"], session["meter"]["reports"]) == (2500, 2)
+
+
+async def test_an_evse_with_two_connectors_shows_each_and_the_one_in_use(
+    start_server: Start,
+) -> None:
+    server = start_server()
+    station = LibraryChargePoint(server.base_url, "V2-DC", kind=ChargePoint, protocols=BOTH)
+
+    def status(connector: int, value: str, at: str) -> call.StatusNotification:
+        return call.StatusNotification(
+            timestamp=at, connector_status=value, evse_id=1, connector_id=connector
+        )
+
+    async def evse(expected: str) -> dict[str, Any]:
+        def shows(result: tuple[int, Any]) -> bool:
+            status_code, body = result
+            rows = [c for c in body.get("connectors", []) if c["connector_id"] == 1]
+            return status_code == 200 and bool(rows) and rows[0]["status"] == expected
+
+        _, body = await eventually(
+            lambda: rest(server, "GET", "/charge-boxes/V2-DC"), shows, what=f"EVSE {expected}"
+        )
+        (row,) = [c for c in body["connectors"] if c["connector_id"] == 1]
+        return dict(row)
+
+    async with station as cp:
+        boot = call.BootNotification(
+            charging_station={"model": "DC-150", "vendor_name": "V"}, reason="PowerUp"
+        )
+        await cp.call(boot)
+        # A DC charger: CCS (1) and CHAdeMO (2) on one EVSE. The CCS cable goes in: the
+        # CHAdeMO becomes Unavailable, and it reports last.
+        await cp.call(status(1, "Available", "2026-12-07T10:00:00Z"))
+        await cp.call(status(2, "Available", "2026-12-07T10:00:00Z"))
+        await cp.call(status(1, "Occupied", "2026-12-07T10:05:00Z"))
+        await cp.call(status(2, "Unavailable", "2026-12-07T10:05:01Z"))
+        row = await evse("Occupied")
+        assert {k: v["status"] for k, v in row["evse_connectors"].items()} == {
+            "1": "Occupied",
+            "2": "Unavailable",
+        }
+        await cp.call(status(1, "Available", "2026-12-07T11:00:00Z"))
+        await cp.call(status(2, "Available", "2026-12-07T11:00:01Z"))
+        row = await evse("Available")
+        assert row["evse_connectors"]["1"]["status"] == "Available"

@@ -57,11 +57,16 @@ class BootInfo:
 
 
 class StatusReport:
-    """One StatusNotification (OCPP 1.6 section 6.48); `reported_at` is the charger's clock."""
+    """One StatusNotification (OCPP 1.6 section 6.48); `reported_at` is the charger's clock.
+
+    `connector_id` is the 1.6 connector or the 2.0.1 EVSE (where sessions run);
+    `evse_connector_id` the 2.0.1 connector within that EVSE (G01), None for 1.6.
+    """
 
     __slots__ = (
         "connector_id",
         "error_code",
+        "evse_connector_id",
         "info",
         "reported_at",
         "status",
@@ -78,8 +83,10 @@ class StatusReport:
         vendor_id: str | None = None,
         vendor_error_code: str | None = None,
         reported_at: datetime | None = None,
+        evse_connector_id: int | None = None,
     ) -> None:
         self.connector_id = connector_id
+        self.evse_connector_id = evse_connector_id
         self.status = status
         self.error_code = error_code
         self.info = info
@@ -137,6 +144,15 @@ class StatusNotified(Event):
     vendor_id: str | None
     vendor_error_code: str | None
     reported_at: datetime | None
+    evse_connector_id: int | None
+
+    # v2 (2026-12): `evse_connector_id`, the 2.0.1 connector within the EVSE
+    # `connector_id`; None in v1 events (1.6, or 2.0.1 with it in `info`).
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state.setdefault("evse_connector_id", None)
 
     def apply(self, box: Boot) -> None:
         box.status_count += 1
@@ -198,4 +214,5 @@ class Boot(Part):
             vendor_id=report.vendor_id,
             vendor_error_code=report.vendor_error_code,
             reported_at=report.reported_at,
+            evse_connector_id=report.evse_connector_id,
         )

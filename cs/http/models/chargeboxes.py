@@ -34,6 +34,13 @@ class LiveConnectionOut(Model):
     last_message_at: datetime | None
 
 
+class EvseConnectorOut(Model):
+    """One connector of a 2.0.1 EVSE, as its last StatusNotification said."""
+
+    status: str
+    reported_at: datetime | None = Field(description="the charge point's clock")
+
+
 class ConnectorOut(Model):
     connector_id: int = Field(description="0 is the charge point as a whole")
     status: str | None = Field(description="null until the connector reports a status")
@@ -44,6 +51,11 @@ class ConnectorOut(Model):
     status_reported_at: datetime | None = Field(description="the charge point's clock")
     status_received_at: datetime | None
     active_transaction_id: int | None = Field(description="the session charging here, if any")
+    evse_connectors: dict[str, EvseConnectorOut] = Field(
+        description="OCPP 2.0.1: this row is an EVSE; the status of each of its connectors, "
+        "by connector id (the EVSE's `status` is the most telling: Faulted, Occupied, "
+        "Reserved, Unavailable, Available). Empty for 1.6"
+    )
 
 
 class FirmwareOut(Model):

@@ -34,7 +34,7 @@ async def test_a_status_is_kept_per_evse_with_its_connector_named(
     assert (await station.call("StatusNotification", status))[2] == {}
     notified = recorded(node)
     assert (notified.connector_id, notified.status) == (2, "Occupied")
-    assert (notified.info, notified.error_code) == ("connector 1", "NoError")
+    assert (notified.evse_connector_id, notified.info, notified.error_code) == (1, None, "NoError")
 
 
 async def test_an_id_token_is_decided_like_an_id_tag_with_its_group(

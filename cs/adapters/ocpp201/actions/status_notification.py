@@ -10,12 +10,13 @@ from cs.domain.datetimes import parse_datetime
 
 
 class StatusNotification:
-    """Records the status on the charge box, per EVSE (`StatusService`).
+    """Records the status on the charge box, per EVSE and connector (`StatusService`).
 
     The EVSE is what the charge box keeps as a connector (sessions run per EVSE); the
-    2.0.1 connector within it goes into `info` ("connector 2"), so an EVSE with two
-    connectors shows the one that reported last. 2.0.1 has no error code here (faults
-    come as NotifyEvent): the error code is recorded as "NoError".
+    connector within it is kept beside (`evse_connector_id`), so an EVSE with two
+    connectors (a DC charger's CCS and CHAdeMO) shows each and, as its own status, the
+    most telling of theirs. 2.0.1 has no error code here (faults come as NotifyEvent):
+    the error code is recorded as "NoError".
     """
 
     def __init__(self, statuses: StatusService) -> None:
@@ -26,7 +27,7 @@ class StatusNotification:
             connector_id=payload["evseId"],
             status=payload["connectorStatus"],
             error_code="NoError",
-            info=f"connector {payload['connectorId']}",
+            evse_connector_id=payload["connectorId"],
             reported_at=parse_datetime(payload["timestamp"]),
         )
         self._statuses.status_notification(ctx, report)
