@@ -109,7 +109,7 @@ def compose(
         authorizations=AuthorizationService(lookups),
         starts=StartService(lookups, ports.transaction_ids),
         meter_values=MeterValuesService(lookups),
-        stops=StopService(lookups),
+        stops=StopService(lookups, ports.transaction_ids),
         transaction_events=TransactionEventService(lookups, ports.transaction_ids),
     )
     connections = ConnectionService(recorder=recorder, clock=clock)

@@ -18,6 +18,9 @@ __all__ = ["ChargingSession", "StartData", "StartKey", "StopData"]
 from cs.domain.metering import NEGATIVE_ENERGY, TIMESTAMPS_OUT_OF_ORDER, Sample, summarise
 
 ACTIVE, FINISHED, ABANDONED = "active", "finished", "abandoned"
+# Flags of a session whose start never reached us (cs.app.transactions.stop, .events):
+RECONSTRUCTED = "reconstructed"  # made from its stop alone: start time and meter its first reading
+MATCHED_STOP = "matched_stop"  # a stop naming no transaction we know ended it (same id tag)
 
 
 @dataclass(frozen=True)
@@ -315,8 +318,11 @@ class ChargingSession(sequencing.Sequencing, Aggregate):
         connection_id: str | None,
         message_id: str | None,
         at: datetime,
+        flags: Sequence[str] = (),
     ) -> None:
-        """Record the stop; a second stop is recorded as `StopRepeated` and changes nothing."""
+        """Record the stop; a second stop is recorded as `StopRepeated` and changes nothing.
+
+        `flags`: what the use case knows about this stop beyond its values."""
         if self.status == FINISHED:
             self.trigger_event(
                 self.StopRepeated,
@@ -330,7 +336,7 @@ class ChargingSession(sequencing.Sequencing, Aggregate):
             return
         energy_wh = data.meter_stop - self.meter_start
         duration = (data.stopped_at - self.started_at).total_seconds()
-        flags = []
+        flags = list(flags)
         if energy_wh < 0:
             flags.append(NEGATIVE_ENERGY)
         if duration < 0:

@@ -23,7 +23,7 @@ from cs.domain.authorization import IdTagInfo
 from cs.domain.command import Command
 from cs.domain.idtag import IdTag
 from cs.domain.metering import ENERGY_REGISTER, Sample
-from cs.domain.session import ChargingSession, StartData, StopData
+from cs.domain.session import RECONSTRUCTED, ChargingSession, StartData, StopData
 from cs.domain.start_key import StartKey
 
 STARTED, UPDATED, ENDED = "Started", "Updated", "Ended"
@@ -144,7 +144,9 @@ class TransactionEventService:
         ctx.station.aggregate.start_transaction(report.evse_id, transaction_id, ctx.received_at)
         if tag is not None:
             tag.aggregate.start_transaction(transaction_id, ctx.received_at)
-        self._advance(ctx, report, session, tag)
+        # An Ended whose Started never reached us: the session is made from it alone.
+        reconstructed = (RECONSTRUCTED,) if report.event_type == ENDED else ()
+        self._advance(ctx, report, session, tag, reconstructed)
         return session
 
     def _advance(
@@ -153,8 +155,10 @@ class TransactionEventService:
         report: TransactionEventReport,
         session: Handle[ChargingSession],
         start_tag: Handle[IdTag] | None,
+        flags: tuple[str, ...] = (),
     ) -> None:
-        """Record the event's place in the transaction, then its effect (none for a replay)."""
+        """Record the event's place in the transaction, then its effect (none for a replay);
+        `flags`: for the stop, if the event ends the transaction."""
         aggregate = session.aggregate
         if (
             report.meter_values
@@ -162,9 +166,9 @@ class TransactionEventService:
             and aggregate.follows(report.seq_no, offline=report.offline)
         ):
             # Most events: the meter values' event records the number too (one, not two).
-            self._continue(ctx, report, session, start_tag, seq_no=report.seq_no)
+            self._continue(ctx, report, session, start_tag, report.seq_no, flags)
         elif _sequenced(ctx, report, session):
-            self._continue(ctx, report, session, start_tag)
+            self._continue(ctx, report, session, start_tag, None, flags)
 
     def _continue(
         self,
@@ -173,6 +177,7 @@ class TransactionEventService:
         session: Handle[ChargingSession],
         start_tag: Handle[IdTag] | None,
         seq_no: int | None = None,
+        flags: tuple[str, ...] = (),
     ) -> None:
         """Meter values and the end of an event on a session that exists."""
         aggregate = session.aggregate
@@ -200,7 +205,7 @@ class TransactionEventService:
                 seq_no=seq_no,
             )
         if report.event_type == ENDED:
-            self._end(ctx, report, session, start_tag)
+            self._end(ctx, report, session, start_tag, flags)
 
     def _end(
         self,
@@ -208,6 +213,7 @@ class TransactionEventService:
         report: TransactionEventReport,
         session: Handle[ChargingSession],
         start_tag: Handle[IdTag] | None,
+        flags: tuple[str, ...],
     ) -> None:
         aggregate = session.aggregate
         ending = aggregate.active
@@ -227,6 +233,7 @@ class TransactionEventService:
             connection_id=ctx.connection_id,
             message_id=ctx.message_id,
             at=ctx.received_at,
+            flags=flags,
         )
         if ending:
             ctx.station.aggregate.end_transaction(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cs.domain import ids
+from cs.domain.chargebox import ChargeBox
 from cs.domain.session import ChargingSession
 from tests.support import promises
 from tests.support.builders import (
@@ -15,6 +16,7 @@ from tests.support.builders import (
 from tests.support.station import EXCHANGED, Node, Station
 
 STOPPED = "cs.ChargingSession.Stopped"
+STARTED = "cs.ChargingSession.Started"
 UNKNOWN = "cs.ChargeBox.UnknownTransactionStopped"
 
 
@@ -106,17 +108,86 @@ async def test_a_negative_energy_is_kept_and_flagged(node: Node, station: Statio
     assert (stopped.energy_wh, stopped.flags) == (-1000, ["negative_energy"])
 
 
-async def test_a_stop_for_an_unknown_transaction_is_confirmed_and_kept_on_the_box(
+def station_box(node: Node) -> ChargeBox:
+    found = node.log.rebuild(ids.charge_box_id("default", "CP-1"))
+    assert isinstance(found, ChargeBox)
+    return found
+
+
+def sessions_of(node: Node, box: str) -> list[ChargingSession.Started]:
+    return [e for e in node.log.events(STARTED) if e.charge_box_id == box]
+
+
+async def test_a_stop_for_an_unknown_transaction_becomes_a_reconstructed_session(
     node: Node, station: Station
 ) -> None:
     answer = await station.call("StopTransaction", a_stop_transaction(999_999, idTag=None))
     assert answer[2] == {}
-    assert node.last_unit() == [EXCHANGED, UNKNOWN]
-    unknown = node.last_unit_events()[1]
+    assert UNKNOWN in node.last_unit()  # what was sent, on the box
+    (unknown,) = [e for e in node.last_unit_events() if e.TOPIC == UNKNOWN]
     assert (unknown.transaction_id, unknown.meter_stop, unknown.reason) == (999_999, 8500, "Local")
+    (start,) = sessions_of(node, "CP-1")
+    made = session(node, start.transaction_id)
+    # No readings: nothing says where it began, so no energy is invented.
+    assert (made.status, made.flags, made.connector_id) == ("finished", ("reconstructed",), 0)
+    assert (made.meter_start, made.meter_stop) == (8500, 8500)
 
 
-async def test_a_stop_for_another_boxs_session_is_kept_on_this_box_and_ends_nothing(
+async def test_an_offline_stop_with_its_readings_bills_their_energy_once(
+    node: Node, station: Station
+) -> None:
+    await node.register_tag("TAG-1")
+    readings = [
+        a_meter_value(
+            "2026-11-25T10:00:00Z",
+            a_sample(
+                "1000", context="Transaction.Begin", measurand="Energy.Active.Import.Register"
+            ),
+        ),
+        a_meter_value(
+            "2026-11-25T11:30:00Z",
+            a_sample("11.0", context="Transaction.End", unit="kWh"),
+        ),
+    ]
+    stop = a_stop_transaction(-1, meterStop=11000, transactionData=readings)
+    answer = await station.call("StopTransaction", stop)
+    assert answer[2] == {"idTagInfo": {"status": "Accepted"}}
+    (start,) = sessions_of(node, "CP-1")
+    made = session(node, start.transaction_id)
+    assert made.transaction_id > 0  # one of ours, never the station's -1
+    assert (made.meter_start, made.meter_stop, made.id_tag) == (1000, 11000, "TAG-1")
+    assert made.started_at.isoformat() == "2026-11-25T10:00:00+00:00"
+    assert made.flags == ("reconstructed",)
+    (stopped,) = [e for e in node.last_unit_events() if e.TOPIC == STOPPED]
+    assert (stopped.energy_wh, stopped.duration_seconds) == (10000, 90 * 60)
+    again = await station.call("StopTransaction", stop)  # its answer was lost: retried
+    assert again[2] == answer[2]
+    assert "cs.ChargingSession.StopRepeated" in node.last_unit()
+    assert len(sessions_of(node, "CP-1")) == 1  # billed once
+
+
+async def test_a_stop_naming_no_transaction_ends_the_open_one_of_its_tag(
+    node: Node, station: Station
+) -> None:
+    await node.register_tag("TAG-1")
+    tx = await started(station)  # the charger never got this answer
+    await station.call("StopTransaction", a_stop_transaction(-1))
+    ended = session(node, tx)
+    assert (ended.status, ended.meter_stop, ended.flags) == ("finished", 8500, ("matched_stop",))
+    assert len(sessions_of(node, "CP-1")) == 1
+    assert station_box(node).active_transactions == {}
+
+
+async def test_a_stop_with_another_tag_ends_nothing_it_does_not_name(
+    node: Node, station: Station
+) -> None:
+    tx = await started(station)
+    await station.call("StopTransaction", a_stop_transaction(-1, idTag="SOMEONE-ELSE"))
+    assert session(node, tx).active
+    assert len(sessions_of(node, "CP-1")) == 2  # the stop's own, reconstructed
+
+
+async def test_a_stop_for_another_boxs_session_is_billed_here_and_ends_nothing_there(
     node: Node, station: Station
 ) -> None:
     other = await node.connect("CP-2")
@@ -125,6 +196,8 @@ async def test_a_stop_for_another_boxs_session_is_kept_on_this_box_and_ends_noth
     assert answer[0] == 3
     assert UNKNOWN in node.last_unit()
     assert session(node, tx).active
+    (here,) = sessions_of(node, "CP-1")
+    assert session(node, here.transaction_id).flags == ("reconstructed",)
 
 
 async def test_a_repeated_stop_is_confirmed_and_changes_nothing(

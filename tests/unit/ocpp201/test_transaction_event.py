@@ -106,6 +106,15 @@ async def test_an_end_whose_start_never_arrived_still_makes_a_finished_session(
     reconstructed = session(node)
     assert (reconstructed.status, reconstructed.connector_id) == ("finished", 2)
     assert reconstructed.station_transaction_id == "lost-start"
+    assert "reconstructed" in reconstructed.flags  # billing sees it was made from its end
+
+
+async def test_a_transaction_that_started_here_is_not_reconstructed(
+    node: Node, station: Station
+) -> None:
+    await station.call("TransactionEvent", an_event(meterValue=[energy(0.0)]))
+    await station.call("TransactionEvent", an_event("Ended", seq_no=1, meterValue=[energy(9.0)]))
+    assert (session(node).status, session(node).flags) == ("finished", ())
 
 
 async def test_nothing_joins_a_transaction_after_ended(node: Node, station: Station) -> None:
