@@ -88,6 +88,25 @@ async def test_without_a_key_reads_and_writes_are_401_but_health_and_the_documen
         assert (await client.get(path)).status == 200
 
 
+async def test_a_websocket_path_without_a_charge_point_id_is_404(client: Client) -> None:
+    # OCPP-J 1.6 section 3.1.1: the charge point's id is the last path segment; without
+    # one there is no such endpoint. A plain HTTP GET and a websocket upgrade alike.
+    for path in ("/ocpp/", "/ocpp", "/ws/default/", "/ws/"):
+        status, body, _ = await call(client, "GET", path)
+        assert (status, body["code"]) == (404, "not_found"), (path, body)
+    upgrade = await client.get(
+        "/ocpp/",
+        headers={
+            "Upgrade": "websocket",
+            "Connection": "Upgrade",
+            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+            "Sec-WebSocket-Version": "13",
+            "Sec-WebSocket-Protocol": "ocpp1.6",
+        },
+    )
+    assert upgrade.status == 404
+
+
 def every_route(client: Client) -> list[tuple[str, str]]:
     """(method, concrete path) of every route the app serves, path parameters filled in."""
     routes = []

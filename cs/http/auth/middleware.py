@@ -9,7 +9,7 @@ from cs.http.auth.first_start import announce_access
 from cs.http.auth.identity import AUTHENTICATED
 from cs.http.auth.policy import ACCESS, Access
 from cs.http.auth.roles import required_role
-from cs.http.errors import Handler
+from cs.http.errors import Handler, NotFoundError
 from cs.http.keys import API_KEYS, CLOCK, SETTINGS
 
 
@@ -18,6 +18,15 @@ async def access_middleware(request: web.Request, handler: Handler) -> web.Strea
     """Authenticate, authorize and limit every request that is not public (package doc)."""
     route = request.match_info.route
     resource = route.resource
+    if resource is None and _websocket_path(request.path):
+        # A websocket path with no charge point id (`/ocpp/`): 404, as OCPP-J 1.6 section
+        # 3.1.1 says for an unknown endpoint. Other unknown paths stay 401 without a key:
+        # nothing is learnt about the API without one.
+        raise NotFoundError(
+            "no charge point id in the websocket path: connect to /ocpp/{charge_box_id} "
+            "or /ws/{tenant_id}/{charge_box_id}",
+            path=request.path,
+        )
     needed = required_role(request.method, resource.canonical if resource else "")
     if needed is None:
         return await handler(request)
@@ -40,6 +49,10 @@ async def access_middleware(request: web.Request, handler: Handler) -> web.Strea
         return await handler(request)
     except web.HTTPRequestEntityTooLarge:  # a chunked body that grew too large
         raise access.too_large() from None
+
+
+def _websocket_path(path: str) -> bool:
+    return path in ("/ocpp", "/ws") or path.startswith(("/ocpp/", "/ws/"))
 
 
 def setup_access(app: web.Application) -> None:
