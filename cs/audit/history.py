@@ -146,10 +146,12 @@ class HistoryReader:
         return Page(subject, events, cursor)
 
     async def _box_streams(self, tenant_id: str, charge_box_id: str) -> list[UUID] | None:
-        box = ids.charge_box_id(tenant_id, charge_box_id)
+        box, key = ids.charge_box_id(tenant_id, charge_box_id), (tenant_id, charge_box_id)
         if not await self._rows("SELECT 1 FROM cs_events WHERE originator_id = %s LIMIT 1", (box,)):
             return None
-        # The read models index which connections and commands belong to the box.
+        # The read models index which connections and commands belong to the box, up to
+        # the position their projections reached; the log beyond it (the projections'
+        # lag) is read here, so that nothing the box did just now is missing.
         rows = await self._rows(
             "SELECT connection_id FROM rm_connections "
             "WHERE tenant_id = %s AND charge_box_id = %s "
@@ -157,7 +159,18 @@ class HistoryReader:
             "WHERE tenant_id = %s AND charge_box_id = %s",
             (tenant_id, charge_box_id, tenant_id, charge_box_id),
         )
-        return [box, *(row[0] for row in rows)]
+        tail = await self._rows(
+            "SELECT originator_id, state FROM cs_events WHERE notification_id > "
+            "(SELECT COALESCE(min(position), 0) FROM cs_projection_positions "
+            "WHERE name IN ('connections', 'commands')) AND topic = ANY(%s)",
+            (list(_STREAM_STARTS),),
+        )
+        streams = {row[0] for row in rows}
+        for stream, state in tail:
+            started = orjson.loads(bytes(state))
+            if (started.get("tenant_id"), started.get("charge_box_id")) == key:
+                streams.add(stream)
+        return [box, *streams]
 
     # --- exports ------------------------------------------------------------------------
 
@@ -221,6 +234,10 @@ class HistoryReader:
             "recorded_at": event.timestamp,
             "data": data,
         }
+
+
+# The first events of the streams a charge box's history joins to its own: they name it.
+_STREAM_STARTS = ("cs.Connection.Opened", "cs.Command.Requested")
 
 
 def _exchange(event: dict[str, Any], frames: list[tuple[int, str, str]]) -> list[dict[str, Any]]:
