@@ -27,7 +27,13 @@ from cs.adapters.passwords import KeyVerifier, hash_key
 from cs.adapters.storage import SESSION, open_storage
 from cs.adapters.transaction_ids import SequenceIds
 from cs.adapters.writer import GroupCommitWriter
-from cs.app.access import GateSettings, HandshakeGate, KeyChecker, RefusalRecorder
+from cs.app.access import (
+    GateSettings,
+    HandshakeGate,
+    KeyChecker,
+    RefusalRecorder,
+    UnknownChargeBoxes,
+)
 from cs.app.commands.service import CommandService
 from cs.app.datatransfer import DataTransferHandlers, Handler, Key
 from cs.app.handles import AggregateCache
@@ -102,7 +108,11 @@ def compose(
     )
     lookups = SessionLookups(cache=cache, policy=settings.unknown_id_tags)
     messages = MessageUseCases(
-        boots=BootService(clock=clock, heartbeat_interval=settings.heartbeat_interval),
+        boots=BootService(
+            clock=clock,
+            heartbeat_interval=settings.heartbeat_interval,
+            approval_needed=settings.unknown_charge_boxes is UnknownChargeBoxes.PENDING,
+        ),
         statuses=StatusService(),
         reports=StationReports(ports.signer),
         data_transfers=DataTransferService(DataTransferHandlers(data_transfer_handlers)),

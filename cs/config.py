@@ -127,7 +127,8 @@ class Settings(BaseSettings):
     unknown_charge_boxes: UnknownChargeBoxes = Field(
         default=UnknownChargeBoxes.ACCEPT,
         description="a charge box no operator registered: accept (and register it on first "
-        "contact) or reject (HTTP 404, OCPP-J 1.6 section 3.2)",
+        "contact), pending (register it, answer its boots Pending until an operator "
+        "approves it) or reject (HTTP 404, OCPP-J 1.6 section 3.2)",
     )
     max_connections: int = Field(
         default=20_000, ge=1, description="websocket connections per node (more: HTTP 503)"

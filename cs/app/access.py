@@ -34,6 +34,9 @@ class UnknownChargeBoxes(enum.StrEnum):
 
     ACCEPT = "accept"  # let it in (profile 0) and register it on first contact
     REJECT = "reject"  # HTTP 404 (OCPP-J 1.6 §3.2)
+    # Let it in and register it, but answer its boots Pending until an operator approves
+    # it (PUT /charge-boxes/{id}/registration): OCPP 1.6 section 4.2, 2.0.1 B02.
+    PENDING = "pending"
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import psycopg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from cs.app.access import UnknownChargeBoxes
 from cs.app.datatransfer import DataTransferAnswer, DataTransferRequest, DataTransferStatus
 from cs.bootstrap import bootstrap
 from cs.config import Settings
@@ -22,6 +23,7 @@ from cs.http.app import init_app
 from tests.integration.conftest import base, get_json
 from tests.support.builders import a_boot_notification, a_status_notification
 from tests.support.client import TestChargePoint
+from tests.support.responder import Answer, Responder
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.postgres
@@ -306,6 +308,44 @@ async def test_a_box_answered_rejected_may_only_boot_again(client: Client) -> No
         assert (await cp.call("Heartbeat", {}))[0] == 3
     bad = await client.put("/charge-boxes/REJ-1/registration", json={"status": "Maybe"})
     assert bad.status == 422
+
+
+@pytest.mark.settings(unknown_charge_boxes=UnknownChargeBoxes.PENDING)
+async def test_a_new_box_waits_pending_until_an_operator_approves_it(client: Client) -> None:
+    # OCPP 1.6 section 4.2: while Pending the central system sends no RemoteStart/Stop.
+    responder = await Responder.connect(base(client), "NEW-1")
+    starts: list[dict[str, Any]] = []
+
+    def remote_start(payload: dict[str, Any]) -> Answer:
+        starts.append(payload)
+        return Answer(result={"status": "Accepted"})
+
+    responder.answer("RemoteStartTransaction", remote_start)
+    try:
+        boot = await responder.call("BootNotification", a_boot_notification())
+        assert boot[2]["status"] == "Pending"
+        assert boot[2]["interval"] > 0  # when to boot again
+        start = {"connector_id": 1, "id_tag": "TAG-1"}
+        refused = await client.post(
+            "/charge-boxes/NEW-1/remote/remote-start-transaction", json=start
+        )
+        assert refused.status == 409
+        assert (await refused.json())["code"] == "station_pending"
+        assert starts == []  # nothing was sent
+        approved = await client.put("/charge-boxes/NEW-1/registration", json={"status": "Accepted"})
+        assert approved.status == 200
+        boot = await responder.call("BootNotification", a_boot_notification())
+        assert boot[2]["status"] == "Accepted"
+        sent = await client.post("/charge-boxes/NEW-1/remote/remote-start-transaction", json=start)
+        assert sent.status == 200, await sent.text()
+        assert [p["idTag"] for p in starts] == ["TAG-1"]
+    finally:
+        await responder.close()
+    # A box an operator registered beforehand (its security profile) needs no approval.
+    registered = await client.put("/charge-boxes/KNOWN-1/security", json={"security_profile": 0})
+    assert registered.status in (200, 201), await registered.text()
+    async with await TestChargePoint.connect(base(client), "KNOWN-1") as cp:
+        assert (await cp.call("BootNotification", a_boot_notification()))[2]["status"] == "Accepted"
 
 
 # Unthrottled (the worst case): throttling has its own test in test_charge_box_access.py.

@@ -24,18 +24,26 @@ class BootService:
     """Records each boot of a station and decides its registration.
 
     Promises: every boot is recorded on the station with the answer given; the answer
-    is the status an operator registered for the station, else Accepted; the interval
-    is the heartbeat interval (when Accepted) or the wait before the next boot.
-    Heartbeats change no aggregate: their frames on the connection are their record.
+    is the status an operator registered for the station, else Accepted, or, with
+    `approval_needed`, Pending for a station no operator registered (neither its
+    registration nor its security profile) until one approves it; the interval is the
+    heartbeat interval (when Accepted) or the wait before the next boot. Heartbeats
+    change no aggregate: their frames on the connection are their record.
     """
 
-    def __init__(self, *, clock: Clock, heartbeat_interval: int) -> None:
+    def __init__(
+        self, *, clock: Clock, heartbeat_interval: int, approval_needed: bool = False
+    ) -> None:
         self._clock = clock
         self._heartbeat_interval = heartbeat_interval
+        self._approval_needed = approval_needed
 
     def boot(self, ctx: MessageContext, info: BootInfo) -> BootAnswer:
         station = ctx.station.aggregate
-        status = station.boot_answer(RegistrationStatus.ACCEPTED)
+        new = self._approval_needed and not station.provisioned
+        status = station.boot_answer(
+            RegistrationStatus.PENDING if new else RegistrationStatus.ACCEPTED
+        )
         station.boot(
             info,
             status=status,
