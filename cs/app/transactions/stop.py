@@ -161,24 +161,7 @@ class StopService:
                 at=ctx.received_at,
             )
         )
-        if data.transaction_data:
-            session.aggregate.report_meter_values(
-                0,
-                data.transaction_data,
-                samples,
-                source="StopTransaction",
-                connection_id=ctx.connection_id,
-                message_id=ctx.message_id,
-                at=ctx.received_at,
-            )
-        session.aggregate.stop(
-            data,
-            stop_id_tag_status=info.status.value if info else None,
-            connection_id=ctx.connection_id,
-            message_id=ctx.message_id,
-            at=ctx.received_at,
-            flags=(RECONSTRUCTED,),
-        )
+        _record_stop(ctx, session, data, samples, info, (RECONSTRUCTED,))
         return session
 
     def _end_session(
@@ -191,35 +174,47 @@ class StopService:
         info: IdTagInfo | None,
         flags: Sequence[str] = (),
     ) -> None:
-        """Stop `session` (a repeat if it is over): its last readings first."""
-        aggregate = session.aggregate
-        ending = aggregate.status != "finished"
-        if ending and data.transaction_data:
-            aggregate.report_meter_values(
-                aggregate.connector_id,
-                data.transaction_data,
-                samples,
-                source="StopTransaction",
-                connection_id=ctx.connection_id,
-                message_id=ctx.message_id,
-                at=ctx.received_at,
-            )
-        aggregate.stop(
-            data,
-            stop_id_tag_status=info.status.value if info else None,
-            connection_id=ctx.connection_id,
-            message_id=ctx.message_id,
-            at=ctx.received_at,
-            flags=flags,
-        )
-        if ending:
-            _end(ctx, session, start_tag, aggregate.transaction_id)
+        """Stop `session` (a repeat if it is over); its connector and tag are free again."""
+        if _record_stop(ctx, session, data, samples, info, flags):
+            _end(ctx, session, start_tag, session.aggregate.transaction_id)
 
     def _decide_stop(self, ctx: MessageContext, tag: Handle[IdTag] | None) -> IdTagInfo | None:
         """The stop tag's idTagInfo, when a stop tag was given; ending is never refused."""
         if tag is None:
             return None
         return self._lookups.decide(ctx, tag, "StopTransaction", concurrency=False)
+
+
+def _record_stop(
+    ctx: MessageContext,
+    session: Handle[ChargingSession],
+    data: StopData,
+    samples: Sequence[Sample],
+    info: IdTagInfo | None,
+    flags: Sequence[str],
+) -> bool:
+    """The stop on the session, its last readings first; False if it was over already."""
+    aggregate = session.aggregate
+    ending = aggregate.status != "finished"
+    if ending and data.transaction_data:
+        aggregate.report_meter_values(
+            aggregate.connector_id,
+            data.transaction_data,
+            samples,
+            source="StopTransaction",
+            connection_id=ctx.connection_id,
+            message_id=ctx.message_id,
+            at=ctx.received_at,
+        )
+    aggregate.stop(
+        data,
+        stop_id_tag_status=info.status.value if info else None,
+        connection_id=ctx.connection_id,
+        message_id=ctx.message_id,
+        at=ctx.received_at,
+        flags=flags,
+    )
+    return ending
 
 
 def _orphan_key(ctx: MessageContext, transaction_id: int, data: StopData) -> str:
