@@ -65,6 +65,7 @@ from cs.app.transactions.stop import StopService
 from cs.app.usecases import MessageUseCases, UseCases
 from cs.audit.history import HistoryReader
 from cs.config import Settings
+from cs.domain.clock import ClockPolicy
 from cs.projections.queries import ReadModels
 from cs.runtime import System
 
@@ -91,6 +92,18 @@ class Core:
     use: UseCases
     hub: StationHub
     gate: HandshakeGate
+
+
+def connection_settings(settings: Settings) -> ConnectionSettings:
+    """What every station connection of this node is held to (timeouts, rates, clock)."""
+    return ConnectionSettings(
+        response_timeout=settings.call_timeout,
+        command_queue_size=settings.command_queue_size,
+        message_rate=settings.cp_message_rate,
+        message_burst=settings.cp_message_burst,
+        flood_seconds=settings.cp_flood_seconds,
+        clock=ClockPolicy(settings.clock_tolerance),
+    )
 
 
 def compose(
@@ -130,13 +143,7 @@ def compose(
         recorder=recorder,
         clock=clock,
         node=node,
-        settings=ConnectionSettings(
-            response_timeout=settings.call_timeout,
-            command_queue_size=settings.command_queue_size,
-            message_rate=settings.cp_message_rate,
-            message_burst=settings.cp_message_burst,
-            flood_seconds=settings.cp_flood_seconds,
-        ),
+        settings=connection_settings(settings),
     )
     registry = StationRegistry(
         recorder=recorder, cache=cache, clock=clock, links=hub, directory=ports.directory, node=node

@@ -148,6 +148,13 @@ class Settings(BaseSettings):
         description="a charge box throttled without a break for this long, with more of its "
         "frames queued (it does not wait for answers), is disconnected (close code 1008)",
     )
+    clock_tolerance: float = Field(
+        default=300.0,
+        gt=0,
+        description="seconds a charge box's own time may be from ours before its message, "
+        "session and box are flagged (clock_skew behind, clock_future ahead); a time "
+        "before 2010 is always flagged clock_unset",
+    )
     auth_failure_window: float = Field(
         default=300.0, gt=0, description="seconds failed handshakes count against an address"
     )

@@ -24,6 +24,7 @@ from cs.app.ports import Clock, EventWriter
 from cs.app.uow import UnitOfWork
 from cs.domain import ids
 from cs.domain.chargebox import ChargeBox
+from cs.domain.clock import ClockReading
 from cs.domain.connection import Connection
 
 
@@ -38,7 +39,8 @@ class MessageContext:
     into the message's unit with `save`; nothing else of the unit is theirs to touch.
     What must wait until the station has our answer (a CALL of ours that follows from
     it, such as CertificateSigned after SignCertificate) goes in `then`: the protocol
-    adapter starts each, as a task, once the answer is sent.
+    adapter starts each, as a task, once the answer is sent. `clock` is the CALL's own
+    time against `received_at` when it carries one (set before the use case runs).
     """
 
     connection: Handle[Connection]
@@ -50,6 +52,7 @@ class MessageContext:
     response_to: str | None
     unit: UnitOfWork
     then: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    clock: ClockReading | None = None
 
     @property
     def tenant_id(self) -> str:
@@ -139,6 +142,7 @@ class Recorder:
                 action=ctx.action,
                 at=ctx.received_at,
                 replied_at=self._clock.now(),
+                clock=ctx.clock,
             )
         ctx.unit.save_first(ctx.connection)
         await self._submit(ctx.unit)

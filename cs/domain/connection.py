@@ -8,6 +8,8 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from cs.domain.clock import ClockReading
+
 
 class Connection(Aggregate):
     """One websocket connection of a charge box, from open to close.
@@ -85,6 +87,18 @@ class Connection(Aggregate):
         reply: str
         action: str | None
         replied_at: datetime
+        # The CALL's own time against `timestamp` (cs.domain.clock), for a CALL that
+        # carries one (StartTransaction, MeterValues, TransactionEvent, ...); else None, [].
+        clock_skew_seconds: float | None
+        clock_flags: list[str]
+
+        # v2: `clock_skew_seconds` and `clock_flags`, None and [] in every v1 record
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.setdefault("clock_skew_seconds", None)
+            state.setdefault("clock_flags", [])
 
         def apply(self, connection: Connection) -> None:
             connection.frames += 2
@@ -166,9 +180,17 @@ class Connection(Aggregate):
         self.trigger_event(self.FrameSent, timestamp=at, frame=frame, response_to=response_to)
 
     def exchange(
-        self, frame: str, reply: str, *, action: str | None, at: datetime, replied_at: datetime
+        self,
+        frame: str,
+        reply: str,
+        *,
+        action: str | None,
+        at: datetime,
+        replied_at: datetime,
+        clock: ClockReading | None = None,
     ) -> None:
-        """Record a CALL received at `at` and the reply about to be sent."""
+        """Record a CALL received at `at` and the reply about to be sent; `clock`: the
+        CALL's own time against `at`, when it carries one."""
         self._check_open()
         self.trigger_event(
             self.Exchanged,
@@ -177,6 +199,8 @@ class Connection(Aggregate):
             reply=reply,
             action=action,
             replied_at=replied_at,
+            clock_skew_seconds=None if clock is None else clock.skew_seconds,
+            clock_flags=[] if clock is None else list(clock.flags),
         )
 
     def reject(self, kind: str, *, size: int | None, excerpt: str, at: datetime) -> None:

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from eventsourcing.domain import Aggregate
 
-from cs.domain import ids, sequencing
+from cs.domain import ids, sequencing, session_data
+from cs.domain.clock import ClockReading, larger_skew
+from cs.domain.session_data import StartData, StopData
 from cs.domain.start_key import StartKey
 
-# Imported with the session so that every process that reads sessions has the claims'
-# event topics registered too (they lived in this module until it grew too long).
+# StartKey is imported with the session so every process reading sessions knows its topics.
 __all__ = ["ChargingSession", "StartData", "StartKey", "StopData"]
 from cs.domain.metering import NEGATIVE_ENERGY, TIMESTAMPS_OUT_OF_ORDER, Sample, summarise
 
@@ -21,33 +21,6 @@ ACTIVE, FINISHED, ABANDONED = "active", "finished", "abandoned"
 # Flags of a session whose start never reached us (cs.app.transactions.stop, .events):
 RECONSTRUCTED = "reconstructed"  # made from its stop alone: start time and meter its first reading
 MATCHED_STOP = "matched_stop"  # a stop naming no transaction we know ended it (same id tag)
-
-
-@dataclass(frozen=True)
-class StartData:
-    """A start as the station sent it (OCPP 1.6 StartTransaction section 6.46, or the first
-    2.0.1 TransactionEvent of a transaction: `station_transaction_id` is then the id the
-    station chose, `connector_id` the EVSE, `id_tag` empty until it authorizes)."""
-
-    tenant_id: str
-    charge_box_id: str
-    connector_id: int
-    id_tag: str
-    meter_start: int
-    started_at: datetime
-    reservation_id: int | None
-    station_transaction_id: str | None = None
-
-
-@dataclass(frozen=True)
-class StopData:
-    """A StopTransaction as the charge point sent it (OCPP 1.6 section 6.50)."""
-
-    meter_stop: int
-    stopped_at: datetime
-    reason: str | None
-    id_tag: str | None
-    transaction_data: list[dict[str, Any]]
 
 
 class ChargingSession(sequencing.Sequencing, Aggregate):
@@ -63,7 +36,8 @@ class ChargingSession(sequencing.Sequencing, Aggregate):
     TOPIC = "cs.ChargingSession"
     # v2 (snapshots): `station_transaction_id`, None in every v1 session (docs/event-versioning.md)
     # v3: `last_seq_no`, `missing_seq_nos` (2.0.1 sequencing), None and () before
-    class_version = 3
+    # v4: `clock_skew_seconds` (cs.domain.clock), None before
+    class_version = 4
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -73,6 +47,10 @@ class ChargingSession(sequencing.Sequencing, Aggregate):
     def upcast_v2_v3(state: dict[str, Any]) -> None:
         state.setdefault("last_seq_no", None)
         state.setdefault("missing_seq_nos", ())
+
+    @staticmethod
+    def upcast_v3_v4(state: dict[str, Any]) -> None:
+        state.setdefault("clock_skew_seconds", None)
 
     Sequenced = sequencing.Sequenced  # cs.domain.sequencing: one per 2.0.1 TransactionEvent
 
@@ -97,13 +75,21 @@ class ChargingSession(sequencing.Sequencing, Aggregate):
         connection_id: str | None
         message_id: str | None
         station_transaction_id: str | None
+        clock_skew_seconds: float | None
+        clock_flags: list[str]
 
         # v2: `station_transaction_id`, the id an OCPP 2.0.1 station gives its transaction
-        class_version = 2
+        # v3: the start's clock reading (cs.domain.clock): None and [] before
+        class_version = 3
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["station_transaction_id"] = None  # every v1 start was an OCPP 1.6 one
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            state.setdefault("clock_skew_seconds", None)
+            state.setdefault("clock_flags", [])
 
     class MeterValuesReported(sequencing.Event):
         """Meter values for this transaction, as sent (MeterValues or transactionData)."""
@@ -153,29 +139,26 @@ class ChargingSession(sequencing.Sequencing, Aggregate):
         flags: list[str]
         connection_id: str | None
         message_id: str | None
+        clock_skew_seconds: float | None
+
+        # v2: `clock_skew_seconds`, the stop's clock reading (its flags join `flags`)
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.setdefault("clock_skew_seconds", None)
 
         def apply(self, session: ChargingSession) -> None:
             session.status = FINISHED
             session.meter_stop = self.meter_stop
             session.stopped_at = self.stopped_at
             session.add_flags(self.flags)
+            session.clock_skew_seconds = larger_skew(
+                session.clock_skew_seconds, self.clock_skew_seconds
+            )
 
-    class StopRepeated(sequencing.Event):
-        """A StopTransaction for a session already stopped (charge points retry stops)."""
-
-        TOPIC = "cs.ChargingSession.StopRepeated"
-        meter_stop: int
-        stopped_at: datetime
-        reason: str | None
-        connection_id: str | None
-        message_id: str | None
-
-    class StartRepeated(sequencing.Event):
-        """The same StartTransaction again (lost answer); answered with the same id."""
-
-        TOPIC = "cs.ChargingSession.StartRepeated"
-        connection_id: str | None
-        message_id: str | None
+    StopRepeated = session_data.StopRepeated  # changes nothing: a stop retried
+    StartRepeated = session_data.StartRepeated  # changes nothing: a start retried
 
     class Authorized(sequencing.Event):
         """The tag of a transaction that started without one (OCPP 2.0.1 E02: plugged in
@@ -213,6 +196,8 @@ class ChargingSession(sequencing.Sequencing, Aggregate):
         connection_id: str | None,
         message_id: str | None,
         station_transaction_id: str | None = None,
+        clock_skew_seconds: float | None = None,
+        clock_flags: Sequence[str] = (),
     ) -> None:
         self.transaction_id = transaction_id
         self.station_transaction_id = station_transaction_id
@@ -230,7 +215,9 @@ class ChargingSession(sequencing.Sequencing, Aggregate):
         self.last_soc: float | None = None
         self.last_sample_at: datetime | None = None
         self.meter_value_reports = 0
-        self.flags: tuple[str, ...] = ()
+        self.flags: tuple[str, ...] = tuple(sorted(set(clock_flags)))
+        # The station's clock against ours, the worst measured at its start and stop.
+        self.clock_skew_seconds = clock_skew_seconds
         self._init_sequencing()
 
     @classmethod
@@ -243,7 +230,9 @@ class ChargingSession(sequencing.Sequencing, Aggregate):
         connection_id: str | None,
         message_id: str | None,
         at: datetime,
+        clock: ClockReading | None = None,
     ) -> ChargingSession:
+        """A session started by `data`; `clock`: the start message's time against ours."""
         return cls._create(
             cls.Started,
             id=ids.session_id(transaction_id),
@@ -260,6 +249,8 @@ class ChargingSession(sequencing.Sequencing, Aggregate):
             connection_id=connection_id,
             message_id=message_id,
             station_transaction_id=data.station_transaction_id,
+            clock_skew_seconds=None if clock is None else clock.skew_seconds,
+            clock_flags=[] if clock is None else list(clock.flags),
         )
 
     @property
@@ -284,9 +275,11 @@ class ChargingSession(sequencing.Sequencing, Aggregate):
         message_id: str | None,
         at: datetime,
         seq_no: int | None = None,
+        clock: ClockReading | None = None,
     ) -> None:
         """Record meter values and fold them into the running summary; `seq_no`: the
-        2.0.1 event's number, in order (`follows`), recorded with them."""
+        2.0.1 event's number, in order (`follows`), recorded with them; `clock`: the
+        message's time against ours (its flags join the values' own)."""
         summary = summarise(
             batch,
             last_energy_wh=self.last_energy_wh,
@@ -304,7 +297,7 @@ class ChargingSession(sequencing.Sequencing, Aggregate):
             max_power_w=summary.max_power_w,
             last_soc=summary.last_soc,
             last_sample_at=summary.last_sample_at,
-            flags=list(summary.flags),
+            flags=[*summary.flags, *(clock.flags if clock is not None else ())],
             connection_id=connection_id,
             message_id=message_id,
             seq_no=seq_no,
@@ -319,10 +312,12 @@ class ChargingSession(sequencing.Sequencing, Aggregate):
         message_id: str | None,
         at: datetime,
         flags: Sequence[str] = (),
+        clock: ClockReading | None = None,
     ) -> None:
         """Record the stop; a second stop is recorded as `StopRepeated` and changes nothing.
 
-        `flags`: what the use case knows about this stop beyond its values."""
+        `flags`: what the use case knows about this stop beyond its values; `clock`: the
+        stop message's time against ours."""
         if self.status == FINISHED:
             self.trigger_event(
                 self.StopRepeated,
@@ -337,6 +332,8 @@ class ChargingSession(sequencing.Sequencing, Aggregate):
         energy_wh = data.meter_stop - self.meter_start
         duration = (data.stopped_at - self.started_at).total_seconds()
         flags = list(flags)
+        if clock is not None:
+            flags.extend(clock.flags)
         if energy_wh < 0:
             flags.append(NEGATIVE_ENERGY)
         if duration < 0:
@@ -354,6 +351,7 @@ class ChargingSession(sequencing.Sequencing, Aggregate):
             flags=flags,
             connection_id=connection_id,
             message_id=message_id,
+            clock_skew_seconds=None if clock is None else clock.skew_seconds,
         )
 
     def repeat_start(

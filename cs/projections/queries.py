@@ -12,6 +12,8 @@ from typing import Any
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
+from cs.projections.box_sql import BOX_COLUMNS as _BOX_COLUMNS
+from cs.projections.box_sql import OPEN_CONNECTION as _OPEN_CONNECTION
 from cs.projections.certificates import CERTIFICATES
 from cs.projections.cursors import encode_cursor
 from cs.projections.device_model import variables_query
@@ -24,34 +26,6 @@ class AmbiguousChargeBoxError(Exception):
         super().__init__(f"charge box {charge_box_id!r} exists in several tenants")
         self.charge_box_id = charge_box_id
         self.tenants = tenants
-
-
-_BOX_COLUMNS = """
-    b.tenant_id, b.charge_box_id, b.registered_at, b.registration_status,
-    b.charge_point_vendor, b.charge_point_model, b.charge_point_serial_number,
-    b.charge_box_serial_number, b.firmware_version, b.iccid, b.imsi, b.meter_type,
-    b.meter_serial_number, b.heartbeat_interval, b.last_boot_at, b.configured_status,
-    b.firmware_status, b.firmware_status_at, b.diagnostics_status, b.diagnostics_status_at,
-    b.signed_firmware_status, b.signed_firmware_request_id, b.signed_firmware_status_at,
-    b.log_status, b.log_request_id, b.log_status_at, b.security_events,
-    b.last_security_event_type, b.last_security_event_at, b.data_transfers,
-    b.last_data_transfer_at, b.certificate_requests, b.security_profile,
-    b.has_authorization_key, b.refused_handshakes, b.last_refused_at,
-    ll.version AS local_list_version,
-    ll.synced_at AS local_list_synced_at,
-    c.connection_id, c.opened_at AS connected_since, c.remote_address, c.node,
-    c.last_message_at
-"""
-
-_OPEN_CONNECTION = """
-    LEFT JOIN LATERAL (
-        SELECT connection_id, opened_at, remote_address, node, last_message_at
-        FROM rm_connections c
-        WHERE c.tenant_id = b.tenant_id AND c.charge_box_id = b.charge_box_id
-          AND c.closed_at IS NULL
-        ORDER BY opened_at DESC LIMIT 1
-    ) c ON true
-"""
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from psycopg import Cursor
 
 from cs.domain import sequencing
 from cs.domain.session import ChargingSession
+from cs.domain.session_data import StartRepeated, StopRepeated
 from cs.projections.base import topics_of
 
 DDL = (
@@ -44,12 +45,15 @@ DDL = (
         repeated_stops integer NOT NULL DEFAULT 0,
         replaced_by integer,
         flags text[] NOT NULL DEFAULT '{}',
-        station_transaction_id text
+        station_transaction_id text,
+        clock_skew_seconds double precision
     ) WITH (fillfactor = 70)
     """,
     # The id an OCPP 2.0.1 station gave its transaction (None: a 1.6 one); tables made
     # before 2.0.1 get the column, their rows are all 1.6 sessions.
     "ALTER TABLE rm_sessions ADD COLUMN IF NOT EXISTS station_transaction_id text",
+    # The station's clock against ours (cs.domain.clock), the worst of start and stop.
+    "ALTER TABLE rm_sessions ADD COLUMN IF NOT EXISTS clock_skew_seconds double precision",
     # Rows are updated with every batch of meter values: room on their page lets the
     # update stay HOT (no new entries in the six indexes). Existing tables get it for
     # new pages.
@@ -162,8 +166,8 @@ class SessionsProjection:
         cursor.execute(
             "INSERT INTO rm_sessions (transaction_id, session_id, tenant_id, charge_box_id, "
             "connector_id, id_tag, id_tag_status, status, reservation_id, meter_start, started_at, "
-            "start_received_at, station_transaction_id) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, 'active', %s, %s, %s, %s, %s) "
+            "start_received_at, station_transaction_id, clock_skew_seconds, flags) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, 'active', %s, %s, %s, %s, %s, %s, %s) "
             "ON CONFLICT (transaction_id) DO NOTHING",
             (
                 event.transaction_id,
@@ -178,6 +182,8 @@ class SessionsProjection:
                 event.started_at,
                 event.timestamp,
                 event.station_transaction_id,
+                event.clock_skew_seconds,
+                sorted(set(event.clock_flags)),
             ),
         )
 
@@ -187,7 +193,11 @@ class SessionsProjection:
             "UPDATE rm_sessions SET status = 'finished', meter_stop = %s, stopped_at = %s, "
             "stop_received_at = %s, stop_reason = %s, stop_id_tag = %s, stop_id_tag_status = %s, "
             "energy_wh = %s, duration_seconds = %s, "
-            "flags = ARRAY(SELECT DISTINCT unnest(flags || %s::text[]) ORDER BY 1) "
+            "flags = ARRAY(SELECT DISTINCT unnest(flags || %s::text[]) ORDER BY 1), "
+            # The worse of the start's and the stop's (ChargingSession.clock_skew_seconds).
+            "clock_skew_seconds = CASE WHEN clock_skew_seconds IS NULL "
+            "OR abs(%s::float8) > abs(clock_skew_seconds) "
+            "THEN coalesce(%s::float8, clock_skew_seconds) ELSE clock_skew_seconds END "
             "WHERE session_id = %s",
             (
                 event.meter_stop,
@@ -199,12 +209,14 @@ class SessionsProjection:
                 event.energy_wh,
                 event.duration_seconds,
                 list(event.flags),
+                event.clock_skew_seconds,
+                event.clock_skew_seconds,
                 event.originator_id,
             ),
         )
 
     @handle.register
-    def _stop_repeated(self, event: ChargingSession.StopRepeated, cursor: Cursor[Any]) -> None:
+    def _stop_repeated(self, event: StopRepeated, cursor: Cursor[Any]) -> None:
         cursor.execute(
             "UPDATE rm_sessions SET repeated_stops = repeated_stops + 1 WHERE session_id = %s",
             (event.originator_id,),
@@ -228,7 +240,7 @@ class SessionsProjection:
         )
 
     @handle.register
-    def _start_repeated(self, event: ChargingSession.StartRepeated, cursor: Cursor[Any]) -> None:
+    def _start_repeated(self, event: StartRepeated, cursor: Cursor[Any]) -> None:
         cursor.execute(
             "UPDATE rm_sessions SET repeated_starts = repeated_starts + 1 WHERE session_id = %s",
             (event.originator_id,),

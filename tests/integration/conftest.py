@@ -11,6 +11,7 @@ from cs.adapters.eventstore import EventStore, eventstore_env
 from cs.bootstrap import bootstrap
 from cs.config import Settings
 from cs.http.app import init_app
+from tests.support.server import TESTS_CLOCK_TOLERANCE
 
 pytestmark = pytest.mark.postgres
 
@@ -31,8 +32,14 @@ def settings(request: pytest.FixtureRequest, database_url: str, tmp_path: Path) 
     """
     marker = request.node.get_closest_marker("settings")
     overrides = marker.kwargs if marker else {}
-    # the e2e tests cover projections="process"
-    values = {"projections": "thread", "api_auth": "off", **overrides}
+    # the e2e tests cover projections="process"; the builders' frames carry fixed times
+    # (2026-11-25), so clocks are trusted for years here (tests of clock trust set theirs)
+    values = {
+        "projections": "thread",
+        "api_auth": "off",
+        "clock_tolerance": TESTS_CLOCK_TOLERANCE,
+        **overrides,
+    }
     return Settings(database_url=database_url, data_dir=tmp_path, node="in-process", **values)
 
 

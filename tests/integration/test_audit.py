@@ -121,9 +121,9 @@ async def test_a_sessions_history_is_its_events_in_order_with_their_frames(clien
     ]
     assert [e["version"] for e in events] == [1, 2, 3, 4]
     assert [e["position"] for e in events] == sorted(e["position"] for e in events)
-    # Started is at v2 (station_transaction_id), MeterValuesReported at v2 (seq_no):
-    # docs/event-versioning.md.
-    assert [e["type_version"] for e in events] == [2, 2, 2, 1]
+    # Started is at v3 (clock reading), MeterValuesReported at v2 (seq_no), Stopped at v2
+    # (clock_skew_seconds): docs/event-versioning.md.
+    assert [e["type_version"] for e in events] == [3, 2, 2, 2]
     assert events[0]["data"]["station_transaction_id"] is None
     assert all(e["recorded_at"].endswith("Z") for e in events)
     assert events[0]["data"]["meter_start"] == 1000

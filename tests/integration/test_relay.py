@@ -338,6 +338,11 @@ async def test_a_full_session_arrives_complete_schema_valid_and_in_order(
         "stop_reason": "Local",
         "stop_user_id": "TAG-1",
         "flags": [],
+        # The builders' fixed times are behind our clock (trusted for years in tests).
+        "clock_skew_seconds": session["clock_skew_seconds"],
+        "billing_started_at": "2026-11-25T10:00:00.000000Z",
+        "billing_ended_at": "2026-11-25T11:30:00.000000Z",
+        "billing_time_source": "charge_point",
         "meter": {
             "last_energy_wh": 8500.0,
             "max_power_w": 11000.0,
@@ -347,6 +352,7 @@ async def test_a_full_session_arrives_complete_schema_valid_and_in_order(
         },
         "occurred_at": session["occurred_at"],
     }
+    assert session["clock_skew_seconds"] < 0
     assert relay.stats.published == len(expected)
     assert relay.stats.position == relay.stats.head
 

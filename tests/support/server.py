@@ -25,6 +25,9 @@ def free_port() -> int:
         return port
 
 
+TESTS_CLOCK_TOLERANCE = 10 * 365 * 86_400.0  # seconds
+
+
 class ServerProcess:
     """Starts the server as a subprocess, waits until it is ready, stops it by signal."""
 
@@ -39,6 +42,9 @@ class ServerProcess:
             "CS_PORT": str(self.port),
             "CS_NODE": f"test-node-{self.port}",
             "CS_API_AUTH": "off",  # explicit: tests of other features; pass CS_API_AUTH="on"
+            # The builders' frames carry fixed times (2026-11-25): trust clocks for years
+            # (tests of clock trust pass their own CS_CLOCK_TOLERANCE).
+            "CS_CLOCK_TOLERANCE": str(TESTS_CLOCK_TOLERANCE),
             **env,
         }
         self.process: subprocess.Popen[bytes] | None = None

@@ -22,13 +22,13 @@ from datetime import datetime
 from typing import Any
 from uuid import uuid4
 
-from cs.adapters.ocppj.connection import ConnectionSettings, StationConnection
+from cs.adapters.ocppj.connection import StationConnection
 from cs.app.commands.calls import CommandRequest
 from cs.app.commands.view import CommandView
 from cs.app.datatransfer import Handler, Key
 from cs.app.stations.connections import ConnectionRequest
 from cs.app.usecases import UseCases
-from cs.bootstrap import Core, Ports, compose
+from cs.bootstrap import Core, Ports, compose, connection_settings
 from cs.config import Settings
 from cs.domain.authorization import AuthorizationStatus
 from cs.domain.registration import RegistrationStatus
@@ -280,20 +280,17 @@ class Node:
         await asyncio.gather(*(s.serving for s in self.stations), return_exceptions=True)
 
 
-def connection_settings(settings: Settings) -> ConnectionSettings:
-    """What `compose` gives the hub's connections (cs.bootstrap), for ours."""
-    return ConnectionSettings(
-        response_timeout=settings.call_timeout,
-        command_queue_size=settings.command_queue_size,
-        message_rate=settings.cp_message_rate,
-        message_burst=settings.cp_message_burst,
-        flood_seconds=settings.cp_flood_seconds,
-    )
-
-
 def a_node(*, data_transfer_handlers: Mapping[Key, Handler] | None = None, **settings: Any) -> Node:
     """A node's core over fresh fakes; `settings` override `Settings` fields."""
-    values: dict[str, Any] = {"node": NODE, "call_timeout": 2.0, **settings}
+    # The fake clock stands still while a test's frames carry the times of a session's
+    # hours: a day's tolerance keeps clock flags out of tests not about the clock
+    # (tests/unit/test_clock_trust.py sets its own).
+    values: dict[str, Any] = {
+        "node": NODE,
+        "call_timeout": 2.0,
+        "clock_tolerance": 86_400.0,
+        **settings,
+    }
     config = Settings(**values)
     clock, log = FakeClock(), EventLog()
     writer, loader = FakeWriter(log), FakeLoader(log)

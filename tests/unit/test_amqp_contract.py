@@ -13,6 +13,7 @@ from cs.adapters.amqp import contract
 from cs.adapters.amqp.contract import ConnectionInfo, Exchange, MissingContextError
 from cs.domain import metering
 from cs.domain.chargebox import ChargeBox
+from cs.domain.clock import ClockPolicy
 from cs.domain.connection import Connection
 from cs.domain.node import Node
 from cs.domain.session import ChargingSession, StartData, StopData
@@ -234,6 +235,10 @@ def test_a_stopped_session_goes_to_sessions_raw_with_the_original_fields_and_mor
         "stop_reason": "EVDisconnected",
         "stop_user_id": "TAG-2",
         "flags": [],
+        "clock_skew_seconds": None,
+        "billing_started_at": "2026-11-25T10:00:00.123456Z",
+        "billing_ended_at": "2026-11-25T11:30:00.123456Z",
+        "billing_time_source": "charge_point",
         "meter": {
             "last_energy_wh": 4500.0,
             "max_power_w": 11000.0,
@@ -243,6 +248,45 @@ def test_a_stopped_session_goes_to_sessions_raw_with_the_original_fields_and_mor
         },
         "occurred_at": "2026-11-25T10:00:00.123456Z",
     }
+
+
+def test_a_session_on_an_unset_clock_bills_our_times_for_its_own_duration() -> None:
+    """Started and stopped on a clock back at 1970 after power loss: billing is anchored
+    at when we received the start and lasts what the station's own times say."""
+    received = AT
+    policy = ClockPolicy(tolerance_seconds=300)
+    start_time = datetime(1970, 1, 1, 0, 0, 7, tzinfo=UTC)
+    start = StartData("t1", "CP-1", 1, "TAG-1", 1000, start_time, None)
+    session = ChargingSession.start(
+        8,
+        start,
+        id_tag_status="Accepted",
+        connection_id=None,
+        message_id="1",
+        at=received,
+        clock=policy.read(start_time, received),
+    )
+    stop_time = start_time + timedelta(minutes=45)
+    stop_received = received + timedelta(minutes=45, seconds=2)
+    session.stop(
+        StopData(9000, stop_time, None, None, []),
+        stop_id_tag_status=None,
+        connection_id=None,
+        message_id="2",
+        at=stop_received,
+        clock=policy.read(stop_time, stop_received),
+    )
+    stopped = session.collect_events()[-1]
+    [message] = contract.messages_for(stopped, FakeLookups(sessions={(session.id, 2): session}))
+    body = check(message, stopped, "sessions.raw")
+    assert body["started_at"] == "1970-01-01T00:00:07.000000Z"  # kept as sent
+    assert body["flags"] == ["clock_unset"]
+    # The worse of start and stop: the stop's, received two seconds later still.
+    assert body["clock_skew_seconds"] == round((stop_time - stop_received).total_seconds(), 3)
+    assert body["billing_time_source"] == "central_system"
+    assert body["billing_started_at"] == "2026-11-25T10:00:00.123456Z"
+    assert body["billing_ended_at"] == "2026-11-25T10:45:00.123456Z"
+    assert body["duration_seconds"] == 2700.0
 
 
 def test_impossible_values_are_published_as_reported_with_their_flags() -> None:

@@ -22,6 +22,7 @@ from uuid import UUID
 
 import orjson
 
+from cs.domain.clock import billing_times
 from cs.domain.connection import Connection
 from cs.domain.node import Node
 from cs.domain.session import ChargingSession
@@ -287,6 +288,13 @@ def _session_finished(event: ChargingSession.Stopped, lookups: Lookups) -> Outgo
         raise MissingContextError(
             f"{event.TOPIC} {event_id(event)}: no session state as of this version"
         )
+    billing = billing_times(
+        started_at=session.started_at,
+        stopped_at=event.stopped_at,
+        start_received_at=session.created_on,
+        stop_received_at=event.timestamp,
+        flags=session.flags,
+    )
     body = {
         # The original system's fields ...
         "tenant_id": session.tenant_id,
@@ -307,6 +315,12 @@ def _session_finished(event: ChargingSession.Stopped, lookups: Lookups) -> Outgo
         "stop_reason": event.reason,
         "stop_user_id": event.stop_id_tag,
         "flags": list(session.flags),
+        # Which times billing should use (cs.domain.clock): the station's own, unless its
+        # clock was unset or ahead; and how far its clock was from ours.
+        "clock_skew_seconds": session.clock_skew_seconds,
+        "billing_started_at": iso_utc(billing.started_at),
+        "billing_ended_at": iso_utc(billing.ended_at),
+        "billing_time_source": billing.source,
         "meter": {
             "last_energy_wh": session.last_energy_wh,
             "max_power_w": session.max_power_w,

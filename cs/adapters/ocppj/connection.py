@@ -16,7 +16,7 @@ import contextlib
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +24,7 @@ from cs.adapters.ocppj import frames
 from cs.adapters.ocppj.calls import OutgoingCalls
 from cs.adapters.ocppj.dialect import Dialect
 from cs.adapters.ocppj.errors import InternalError, RpcError, SecurityError
+from cs.adapters.ocppj.station_time import read_clock
 from cs.adapters.ocppj.throttle import MessageRate
 from cs.adapters.ocppj.transport import RejectedFrameError, Transport
 from cs.adapters.ocppj.wire import SessionEndedError, Wire
@@ -33,6 +34,7 @@ from cs.app.commands.queue import CommandQueue
 from cs.app.handles import Handle
 from cs.app.ports import Clock
 from cs.app.recorder import MessageContext, Recorder
+from cs.domain.clock import ClockPolicy
 from cs.domain.connection import Connection
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,7 @@ class ConnectionSettings:
     message_rate: float = 0.0  # per connection; 0: unlimited (throttle.MessageRate)
     message_burst: int = 200
     flood_seconds: float = 60.0
+    clock: ClockPolicy = field(default_factory=ClockPolicy)  # when a station's time is flagged
 
     def rate(self) -> MessageRate | None:
         if self.message_rate <= 0:
@@ -88,6 +91,7 @@ class StationConnection:
         )
         self._queue = CommandQueue(self._calls.run, maxsize=settings.command_queue_size)
         self._rate = settings.rate()
+        self._clock_policy = settings.clock
         # unique id -> (action, payload, answer) of the last CALLs answered.
         self._answered: OrderedDict[str, tuple[str, dict[str, Any], str]] = OrderedDict()
         self.close_as: tuple[int, str] | None = None  # set when we decide to close
@@ -191,6 +195,7 @@ class StationConnection:
         dialect = self._dialect
         handler = dialect.handler(call.action)
         dialect.validator.check_request(call.action, call.payload)
+        ctx.clock = read_clock(self._clock_policy, call.payload, ctx.received_at)
         refused = dialect.admits(ctx.station.aggregate, call.action)
         if refused is not None:
             raise SecurityError(refused)

@@ -138,6 +138,7 @@ class TransactionEventService:
                 connection_id=ctx.connection_id,
                 message_id=ctx.message_id,
                 at=ctx.received_at,
+                clock=ctx.clock,
             )
         )
         ctx.save(cache.add(StartKey.claim(key, transaction_id, status, ctx.received_at)))
@@ -203,6 +204,7 @@ class TransactionEventService:
                 message_id=ctx.message_id,
                 at=ctx.received_at,
                 seq_no=seq_no,
+                clock=ctx.clock,
             )
         if report.event_type == ENDED:
             self._end(ctx, report, session, start_tag, flags)
@@ -234,6 +236,7 @@ class TransactionEventService:
             message_id=ctx.message_id,
             at=ctx.received_at,
             flags=flags,
+            clock=ctx.clock,
         )
         if ending:
             ctx.station.aggregate.end_transaction(

@@ -43,6 +43,7 @@ class MeterValuesService:
                 connection_id=ctx.connection_id,
                 message_id=ctx.message_id,
                 at=ctx.received_at,
+                clock=ctx.clock,
             )
             ctx.save(session)
             return

@@ -67,6 +67,7 @@ class StartService:
                 connection_id=ctx.connection_id,
                 message_id=ctx.message_id,
                 at=ctx.received_at,
+                clock=ctx.clock,
             )
         )
         start_key = lookups.cache.add(

@@ -213,6 +213,7 @@ def _record_stop(
         message_id=ctx.message_id,
         at=ctx.received_at,
         flags=flags,
+        clock=ctx.clock,
     )
     return ending
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -32,6 +32,47 @@ class LiveConnectionOut(Model):
     remote_address: str | None
     node: str
     last_message_at: datetime | None
+
+
+def _offline_since(row: Row) -> datetime | None:
+    # A box with no open connection has been offline since its last one closed.
+    return None if row["connection_id"] is not None else row["last_closed_at"]
+
+
+def _frame_age(row: Row) -> float | None:
+    last = row["last_frame_at"]
+    return None if last is None else round((datetime.now(UTC) - last).total_seconds(), 3)
+
+
+class LinkOut(Model):
+    """How the box has been connected: offline spells, reconnects, silence."""
+
+    connects: Annotated[int, Computed(lambda row: row["connects"] or 0)] = Field(
+        description="websocket connections it opened, all told (a storm of reconnects shows)"
+    )
+    last_connected_at: datetime | None
+    offline_since: Annotated[datetime | None, Computed(_offline_since)] = Field(
+        description="when its last connection closed, while none is open"
+    )
+    last_close_code: int | None = Field(description="websocket close code of the last close")
+    last_close_reason: str | None = Field(
+        description="e.g. 'no pong within 30s' (a dead socket we closed), 'replaced', "
+        "'node restarted', 'closed by operator'"
+    )
+    last_frame_at: datetime | None = Field(description="when we last received a frame from it")
+    last_frame_age_seconds: Annotated[float | None, Computed(_frame_age)] = Field(
+        description="seconds since that frame, as of this answer"
+    )
+
+
+class ClockOut(Model):
+    """The box's clock against ours, as last measured on a message carrying its time."""
+
+    skew_seconds: Annotated[float | None, From("clock_skew_seconds")] = Field(
+        description="its time minus ours (positive: ahead); a message sent late after an "
+        "offline spell also reads as behind"
+    )
+    checked_at: Annotated[datetime | None, From("clock_checked_at")]
 
 
 class EvseConnectorOut(Model):
@@ -124,6 +165,8 @@ class ChargeBoxSummaryOut(Model):
     registration_status: str | None = Field(description="what its last boot was answered")
     connected: Annotated[bool, Computed(_connected)]
     connection: Annotated[LiveConnectionOut | None, Nested(when="connection_id")]
+    link: Annotated[LinkOut, Nested()]
+    clock: Annotated[ClockOut, Nested()]
     boot: Annotated[BootOut, Nested()]
     configured_status: str | None = Field(description="what its next boot will be answered")
     firmware: Annotated[FirmwareOut, Nested()]

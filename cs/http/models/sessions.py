@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import Field
 
+from cs.domain.clock import BillingTimes, billing_times
 from cs.http.models.base import Model, PageOut, Row
 from cs.http.shapes import Computed, From, Nested
 
@@ -23,6 +24,33 @@ class SessionMeterOut(Model):
 def _kwh(row: Row) -> float | None:
     energy_wh = row["energy_wh"]
     return energy_wh / 1000 if energy_wh is not None else None
+
+
+def _billing(row: Row) -> BillingTimes | None:
+    if row["stopped_at"] is None or row["stop_received_at"] is None:
+        return None
+    return billing_times(
+        started_at=row["started_at"],
+        stopped_at=row["stopped_at"],
+        start_received_at=row["start_received_at"],
+        stop_received_at=row["stop_received_at"],
+        flags=row["flags"],
+    )
+
+
+def _billing_start(row: Row) -> datetime | None:
+    times = _billing(row)
+    return None if times is None else times.started_at
+
+
+def _billing_end(row: Row) -> datetime | None:
+    times = _billing(row)
+    return None if times is None else times.ended_at
+
+
+def _billing_source(row: Row) -> str | None:
+    times = _billing(row)
+    return None if times is None else times.source
 
 
 def _version(row: Row) -> str:
@@ -59,7 +87,26 @@ class SessionOut(Model):
     energy_kwh: Annotated[float | None, Computed(_kwh)]
     duration_seconds: float | None
     meter: Annotated[SessionMeterOut, Nested()]
-    flags: list[str] = Field(description="impossible values seen (kept, not corrected)")
+    flags: list[str] = Field(
+        description="impossible values and clock doubts seen (kept, not corrected): e.g. "
+        "negative_energy, reconstructed, clock_unset, clock_future, clock_skew"
+    )
+    clock_skew_seconds: float | None = Field(
+        description="the station's clock minus ours, the worst measured at start and stop"
+    )
+    billing_started_at: Annotated[datetime | None, Computed(_billing_start)] = Field(
+        description="the start billing should use (once finished); see billing_time_source"
+    )
+    billing_ended_at: Annotated[datetime | None, Computed(_billing_end)] = Field(
+        description="the end billing should use (once finished)"
+    )
+    billing_time_source: Annotated[
+        Literal["charge_point", "central_system"] | None, Computed(_billing_source)
+    ] = Field(
+        description="charge_point: started_at/stopped_at as sent; central_system: the "
+        "station's clock was unset or ahead, so times are anchored at when we received "
+        "the start (or stop), lasting what the station's own times say"
+    )
     repeated_starts: int
     repeated_stops: int
     replaced_by: int | None = Field(description="the session that abandoned this one")
